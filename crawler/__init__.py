@@ -1,0 +1,1 @@
+"""Scrapy project that fetches the registered sources into a WARC archive."""

@@ -1,0 +1,1 @@
+"""Offline stages: raw pages and reports become documents, entities, chunks and vectors."""

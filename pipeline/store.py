@@ -1,0 +1,201 @@
+"""SQLite store: documents, chunks (with an FTS5 keyword index), entities and mentions."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT,
+    author TEXT,
+    published TEXT,
+    sitename TEXT,
+    description TEXT,
+    text TEXT NOT NULL,
+    raw_hash TEXT NOT NULL,
+    fetched_at TEXT,
+    warc_file TEXT,
+    warc_offset INTEGER,
+    processed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_published ON documents(published);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    title, text, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS entities (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    label TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS mentions (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    entity_id INTEGER NOT NULL REFERENCES entities(id),
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    surface TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id);
+"""
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Document:
+    id: str
+    url: str
+    source: str
+    kind: str
+    text: str
+    raw_hash: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    sitename: str | None = None
+    description: str | None = None
+    fetched_at: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+
+
+@dataclass
+class ChunkRow:
+    id: str
+    idx: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Mention:
+    name: str
+    label: str
+    start: int
+    end: int
+
+
+def fts_query(text: str) -> str | None:
+    """Free text as an FTS5 query: every word quoted (so no FTS5 syntax can leak), any may match."""
+    words = WORD.findall(text)
+    return " OR ".join(f'"{w}"' for w in words) if words else None
+
+
+class Store:
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = Path(path)
+        if readonly:
+            # One request uses the connection, but FastAPI may open and use it from different worker threads.
+            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def raw_hash(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT raw_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return row["raw_hash"] if row else None
+
+    def save_document(self, doc: Document, chunks: list[ChunkRow], mentions: list[Mention]) -> None:
+        """Replace the document with its chunks and mentions in one transaction."""
+        with self.db:
+            self._delete_chunks(doc.id)
+            self.db.execute("DELETE FROM mentions WHERE doc_id = ?", (doc.id,))
+            row = asdict(doc)
+            columns = ", ".join(row)
+            updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "id")
+            self.db.execute(
+                f"INSERT INTO documents ({columns}, processed_at) VALUES ({', '.join('?' * len(row))}, "
+                f"strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) ON CONFLICT(id) DO UPDATE SET {updates}, "
+                "processed_at = excluded.processed_at",
+                list(row.values()),
+            )
+            for chunk in chunks:
+                cur = self.db.execute(
+                    "INSERT INTO chunks (id, doc_id, idx, start, end) VALUES (?, ?, ?, ?, ?)",
+                    (chunk.id, doc.id, chunk.idx, chunk.start, chunk.end),
+                )
+                self.db.execute(
+                    "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
+                    (cur.lastrowid, doc.title or "", chunk.text),
+                )
+            for mention in mentions:
+                entity_id = self._entity_id(mention)
+                self.db.execute(
+                    "INSERT INTO mentions (doc_id, entity_id, start, end, surface) VALUES (?, ?, ?, ?, ?)",
+                    (doc.id, entity_id, mention.start, mention.end, mention.name),
+                )
+
+    def _delete_chunks(self, doc_id: str) -> None:
+        self.db.execute(
+            "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,)
+        )
+        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+
+    def _entity_id(self, mention: Mention) -> int:
+        key = f"{mention.label}:{mention.name.casefold()}"
+        self.db.execute(
+            "INSERT INTO entities (key, name, label) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING",
+            (key, mention.name, mention.label),
+        )
+        return self.db.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()["id"]
+
+    def chunk_ids(self, doc_id: str) -> list[str]:
+        rows = self.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))
+        return [r["id"] for r in rows]
+
+    def keyword_search(self, text: str, limit: int) -> list[tuple[str, str, float]]:
+        """(chunk id, document id, BM25 score; higher is better) for the best-matching chunks."""
+        query = fts_query(text)
+        if query is None:
+            return []
+        rows = self.db.execute(
+            "SELECT c.id, c.doc_id, -bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts "
+            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
+            "ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT ?",
+            (query, limit),
+        )
+        return [(r["id"], r["doc_id"], r["score"]) for r in rows]
+
+    def documents(self, ids: list[str]) -> dict[str, sqlite3.Row]:
+        marks = ", ".join("?" * len(ids))
+        rows = self.db.execute(f"SELECT * FROM documents WHERE id IN ({marks})", ids)
+        return {r["id"]: r for r in rows}
+
+    def chunk_texts(self, chunk_ids: list[str]) -> dict[str, str]:
+        marks = ", ".join("?" * len(chunk_ids))
+        rows = self.db.execute(
+            f"SELECT c.id, substr(d.text, c.start + 1, c.end - c.start) AS text FROM chunks c "
+            f"JOIN documents d ON d.id = c.doc_id WHERE c.id IN ({marks})",
+            chunk_ids,
+        )
+        return {r["id"]: r["text"] for r in rows}
+
+    def counts(self) -> dict[str, int]:
+        tables = ("documents", "chunks", "entities", "mentions")
+        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}

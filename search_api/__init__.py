@@ -1,0 +1,1 @@
+"""Read-only FastAPI service over what the pipeline wrote."""

@@ -1,0 +1,96 @@
+"""Hybrid retrieval: FTS5 BM25 and dense results fused by reciprocal rank fusion, one hit per document."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from pipeline.embed import Embedder
+from pipeline.index import VectorIndex
+from pipeline.store import WORD, Store
+from search_api.schemas import SearchHit, SearchResponse
+
+RRF_K = 60
+CANDIDATES = 200
+SNIPPET_CHARS = 300
+
+
+class Mode(str, Enum):
+    hybrid = "hybrid"
+    semantic = "semantic"
+    keyword = "keyword"
+
+
+@dataclass
+class Ranked:
+    doc_id: str
+    chunk_id: str
+    score: float
+
+
+def best_per_document(hits: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(doc id, chunk id) in rank order, keeping each document's best chunk only."""
+    seen: dict[str, str] = {}
+    for doc_id, chunk_id in hits:
+        seen.setdefault(doc_id, chunk_id)
+    return list(seen.items())
+
+
+def reciprocal_rank_fusion(rankings: list[list[tuple[str, str]]]) -> list[Ranked]:
+    scores: dict[str, float] = {}
+    chunk_of: dict[str, str] = {}
+    for ranking in rankings:
+        for rank, (doc_id, chunk_id) in enumerate(ranking):
+            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+            chunk_of.setdefault(doc_id, chunk_id)
+    ordered = sorted(scores, key=lambda d: scores[d], reverse=True)
+    return [Ranked(d, chunk_of[d], scores[d]) for d in ordered]
+
+
+def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
+    """A window of the chunk around the first query word found, else its beginning."""
+    words = [w for w in WORD.findall(query) if len(w) > 2]
+    match = next((m for w in words if (m := re.search(re.escape(w), text, re.I))), None)
+    start = max(0, match.start() - size // 3) if match else 0
+    start = text.rfind(" ", 0, start) + 1 if start else 0
+    piece = text[start : start + size]
+    cut = piece.rfind(" ") if start + size < len(text) else len(piece)
+    return ("… " if start else "") + piece[:cut].strip() + (" …" if start + size < len(text) else "")
+
+
+class Retriever:
+    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder):
+        self.store, self.index, self.embedder = store, index, embedder
+
+    def keyword(self, query: str) -> list[tuple[str, str]]:
+        return best_per_document([(doc, chunk) for chunk, doc, _ in self.store.keyword_search(query, CANDIDATES)])
+
+    def semantic(self, query: str) -> list[tuple[str, str]]:
+        hits = self.index.query(self.embedder.query(query), CANDIDATES)
+        return best_per_document([(h.doc_id, h.chunk_id) for h in hits])
+
+    def rank(self, query: str, mode: Mode) -> list[Ranked]:
+        rankings = []
+        if mode in (Mode.hybrid, Mode.keyword):
+            rankings.append(self.keyword(query))
+        if mode in (Mode.hybrid, Mode.semantic):
+            rankings.append(self.semantic(query))
+        return reciprocal_rank_fusion(rankings)
+
+
+def search_documents(retriever: Retriever, q: str, mode: Mode, limit: int, offset: int) -> SearchResponse:
+    ranked = retriever.rank(q, mode)
+    page = ranked[offset : offset + limit]
+    docs = retriever.store.documents([r.doc_id for r in page])
+    texts = retriever.store.chunk_texts([r.chunk_id for r in page])
+    hits = [
+        SearchHit(
+            id=r.doc_id, title=docs[r.doc_id]["title"], url=docs[r.doc_id]["url"], source=docs[r.doc_id]["source"],
+            kind=docs[r.doc_id]["kind"], published=docs[r.doc_id]["published"], author=docs[r.doc_id]["author"],
+            snippet=snippet(texts.get(r.chunk_id, ""), q), score=round(r.score, 6),
+        )
+        for r in page
+        if r.doc_id in docs
+    ]
+    return SearchResponse(query=q, mode=mode.value, total=len(ranked), limit=limit, offset=offset, hits=hits)

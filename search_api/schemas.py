@@ -1,0 +1,49 @@
+"""Response models of the JSON API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class SearchHit(BaseModel):
+    id: str = Field(description="Document id (stable across runs).")
+    title: str | None
+    url: str
+    source: str
+    kind: str = Field(description="html or pdf.")
+    published: str | None = Field(description="Publication date, ISO 8601, when known.")
+    author: str | None
+    snippet: str = Field(description="Passage of the best-matching chunk.")
+    score: float = Field(description="Fused relevance score; higher is better.")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str
+    total: int = Field(description="Number of matching documents before pagination.")
+    limit: int
+    offset: int
+    hits: list[SearchHit]
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [{
+                "query": "coopération territoriale pour l'emploi", "mode": "hybrid", "total": 1, "limit": 10,
+                "offset": 0,
+                "hits": [{
+                    "id": "3f2a9c0d1e4b5a67", "title": "À Bressuire, le PTCE Bocage Solidaire mise sur la coopération",
+                    "url": "http://127.0.0.1:8701/economie/2025/03/14/ptce.html", "source": "echo-des-territoires",
+                    "kind": "html", "published": "2025-03-14", "author": "Claire Fontaine",
+                    "snippet": "Entreprises, associations et collectivité mettent en commun…", "score": 0.0328,
+                }],
+            }]
+        }
+    }
+
+
+class Health(BaseModel):
+    status: str = Field(description="ok, or empty when nothing has been indexed yet.")
+    documents: int
+    chunks: int
+    vectors: int
+    embedding_model: str
