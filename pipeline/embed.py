@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def default_model_dir(settings: Settings) -> Path:
-    return settings.models_dir / DEFAULT_EMBEDDING_MODEL
+    return settings.model_cache / DEFAULT_EMBEDDING_MODEL
 
 
 def ensure_default_model(settings: Settings) -> Path:
@@ -49,7 +49,7 @@ class Embedder:
 
         self.name, self.batch_size = name, batch_size
         self.model = SentenceTransformer(location, device="cpu")
-        self.dim = self.model.get_sentence_embedding_dimension()
+        self.dim = self.model.get_embedding_dimension()
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         prompt_name = prompt if prompt in self.model.prompts else None

@@ -9,7 +9,9 @@ from io import BytesIO
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from pypdf import PdfReader
+from trafilatura.xml import xmltotxt
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +35,44 @@ class Extracted:
     published: str | None = None
     sitename: str | None = None
     description: str | None = None
+    link_density: float = 0.0  # share of the main text's words inside links: high on listing pages
 
 
 def extract_html(body: bytes, url: str) -> Extracted:
     result = trafilatura.bare_extraction(
-        body, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        body, url=url, with_metadata=True, include_comments=False, include_tables=True, include_links=True,
         date_extraction_params={"extensive_search": True, "original_date": True},
     )
-    if result is None or not (result.text or "").strip():
+    if result is None or result.body is None:
+        raise ExtractionError("no main text found")
+    density = link_density(result.body)
+    etree.strip_tags(result.body, "ref")
+    text = xmltotxt(result.body, include_formatting=False).strip()
+    if not text:
         raise ExtractionError("no main text found")
     return Extracted(
-        text=result.text.strip(), title=result.title, author=result.author or byline_author(body),
-        published=result.date, sitename=result.sitename, description=result.description,
+        text=text, title=clean_title(result.title, result.sitename), author=result.author or byline_author(body),
+        published=result.date, sitename=result.sitename, description=result.description, link_density=density,
     )
+
+
+def link_density(main: etree._Element) -> float:
+    words = len(" ".join(main.itertext()).split())
+    linked = sum(len(" ".join(ref.itertext()).split()) for ref in main.iter("ref"))
+    return linked / words if words else 0.0
+
+
+TITLE_SEPARATOR = re.compile(r"\s+[|\u2013\u2014-]\s+")
+
+
+def clean_title(title: str | None, sitename: str | None) -> str | None:
+    """Drop a trailing " | Site name" (or " — ", " - ") that pages add to their <title>."""
+    if not title:
+        return None
+    parts = TITLE_SEPARATOR.split(title)
+    if len(parts) > 1 and sitename and parts[-1].strip().casefold() == sitename.strip().casefold():
+        return title[: title.rfind(parts[-1])].rstrip(" |\u2013\u2014-").strip()
+    return title.strip()
 
 
 def byline_author(body: bytes) -> str | None:

@@ -25,7 +25,8 @@ from pipeline.warc import RawPage, latest_pages, read_body
 
 log = logging.getLogger(__name__)
 BATCH_DOCS = 16
-MIN_WORDS = 40
+MIN_WORDS = 120  # below this, a page is navigation or a stub, not an article or report
+MAX_LINK_DENSITY = 0.2  # above this, a page is a listing of other pages (home, rubrique, archive)
 
 
 class ProcessLocked(RuntimeError):
@@ -111,8 +112,11 @@ class Processor:
             self.report.count(f"skipped: {exc}")
             log.info("skipped %s: %s", page.url, exc)
             return None
+        if extracted.link_density > MAX_LINK_DENSITY:
+            self.report.count("skipped: listing page")
+            return None
         if len(extracted.text.split()) < MIN_WORDS:
-            self.report.count("skipped: fewer than %d words" % MIN_WORDS)
+            self.report.count(f"skipped: fewer than {MIN_WORDS} words")
             return None
         return to_document(page, extracted)
 

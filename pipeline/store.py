@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
+import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from spacy.lang.fr.stop_words import STOP_WORDS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -94,10 +98,32 @@ class Mention:
     end: int
 
 
-def fts_query(text: str) -> str | None:
-    """Free text as an FTS5 query: every word quoted (so no FTS5 syntax can leak), any may match."""
-    words = WORD.findall(text)
-    return " OR ".join(f'"{w}"' for w in words) if words else None
+MIN_SHOULD_MATCH = 0.5  # share of the query's content words a keyword hit must contain
+
+
+def fold(word: str) -> str:
+    """Case and accents folded, as the FTS5 tokenizer (unicode61 remove_diacritics 2) does."""
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def query_terms(text: str) -> list[str]:
+    """The query's content words, folded, in order, without repeats.
+
+    French function words are dropped: matching "les" or "pour" would make every chunk a keyword hit.
+    """
+    words = (w for w in WORD.findall(text) if len(w) > 1 and w.casefold() not in STOP_WORDS)
+    return list(dict.fromkeys(fold(w) for w in words))
+
+
+def fts_query(terms: list[str]) -> str:
+    """Terms as an FTS5 query where any may match; each is quoted, so no FTS5 syntax can leak."""
+    return " OR ".join('"%s"' % t.replace('"', "") for t in terms)
+
+
+def _matched(terms: list[str], row: sqlite3.Row) -> int:
+    words = {fold(w) for w in WORD.findall(f"{row['title']} {row['text']}")}
+    return sum(t in words for t in terms)
 
 
 class Store:
@@ -170,17 +196,22 @@ class Store:
         return [r["id"] for r in rows]
 
     def keyword_search(self, text: str, limit: int) -> list[tuple[str, str, float]]:
-        """(chunk id, document id, BM25 score; higher is better) for the best-matching chunks."""
-        query = fts_query(text)
-        if query is None:
+        """(chunk id, document id, BM25 score; higher is better) for the best-matching chunks.
+
+        A hit must contain at least half of the query's content words (as "minimum should match"
+        does in Lucene), so that a paraphrase sharing one common word with a chunk is no keyword hit.
+        """
+        terms = query_terms(text)
+        if not terms:
             return []
+        needed = math.ceil(len(terms) * MIN_SHOULD_MATCH)
         rows = self.db.execute(
-            "SELECT c.id, c.doc_id, -bm25(chunks_fts, 2.0, 1.0) AS score FROM chunks_fts "
-            "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
+            "SELECT c.id, c.doc_id, -bm25(chunks_fts, 2.0, 1.0) AS score, chunks_fts.title, chunks_fts.text "
+            "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
             "ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT ?",
-            (query, limit),
+            (fts_query(terms), limit),
         )
-        return [(r["id"], r["doc_id"], r["score"]) for r in rows]
+        return [(r["id"], r["doc_id"], r["score"]) for r in rows if _matched(terms, r) >= needed]
 
     def documents(self, ids: list[str]) -> dict[str, sqlite3.Row]:
         marks = ", ".join("?" * len(ids))

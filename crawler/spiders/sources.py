@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
 
@@ -56,7 +55,7 @@ class SourcesSpider(scrapy.Spider):
     def __init__(self, sources: list[Source], **kwargs):
         super().__init__(**kwargs)
         self.sources = {s.name: s for s in sources}
-        self.pages_scheduled: Counter[str] = Counter()
+        self.pages_seen: dict[str, set[str]] = {s.name: set() for s in sources}
         self.link_extractors = {
             s.name: LinkExtractor(allow=s.allow, deny=s.deny,
                                   deny_extensions=[e for e in IGNORED_EXTENSIONS if e not in KEPT_EXTENSIONS])
@@ -87,12 +86,17 @@ class SourcesSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, meta=meta, errback=self.on_error)
 
     def page_request(self, source: Source, url: str, depth: int):
-        if self.pages_scheduled[source.name] >= source.max_pages:
+        """A request for a page not yet scheduled, while the source is under its ``max_pages``."""
+        seen = self.pages_seen[source.name]
+        url = url.split("#", 1)[0]
+        if url in seen:
+            return None
+        if len(seen) >= source.max_pages:
             self.count_skip("max_pages")
             return None
         request = self.fetch(source, url, self.parse_page, "page", depth)
         if request is not None:
-            self.pages_scheduled[source.name] += 1
+            seen.add(url)
         return request
 
     def count_skip(self, reason: str) -> None:
