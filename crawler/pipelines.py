@@ -50,12 +50,21 @@ class WarcArchivePipeline:
         offset = self.file.tell()
         self.writer.write_record(self._record(item))
         self.file.flush()
-        self.state.record({
-            "url": item.url, "source": item.source, "role": item.role, "status": item.status,
-            "content_type": header(item.headers, "content-type"), "etag": header(item.headers, "etag"),
-            "last_modified": header(item.headers, "last-modified"), "content_hash": content_hash(item.body),
-            "fetched_at": item.fetched_at, "warc_file": self.path.name, "warc_offset": offset,
-        })
+        self.state.record(
+            {
+                "url": item.url,
+                "source": item.source,
+                "role": item.role,
+                "status": item.status,
+                "content_type": header(item.headers, "content-type"),
+                "etag": header(item.headers, "etag"),
+                "last_modified": header(item.headers, "last-modified"),
+                "content_hash": content_hash(item.body),
+                "fetched_at": item.fetched_at,
+                "warc_file": self.path.name,
+                "warc_offset": offset,
+            }
+        )
         return item
 
     def _record(self, item: FetchedResponse):
@@ -63,9 +72,16 @@ class WarcArchivePipeline:
         headers.append(("Content-Length", str(len(item.body))))
         http_headers = StatusAndHeaders(f"{item.status} OK", headers, protocol="HTTP/1.1")
         return self.writer.create_warc_record(
-            item.url, "response", payload=BytesIO(item.body), http_headers=http_headers,
-            warc_headers_dict={"WARC-Date": item.fetched_at, "ESS-Source": item.source,
-                               "ESS-Role": item.role, "ESS-Depth": str(item.depth)},
+            item.url,
+            "response",
+            payload=BytesIO(item.body),
+            http_headers=http_headers,
+            warc_headers_dict={
+                "WARC-Date": item.fetched_at,
+                "ESS-Source": item.source,
+                "ESS-Role": item.role,
+                "ESS-Depth": str(item.depth),
+            },
         )
 
     def close_spider(self) -> None:

@@ -89,10 +89,16 @@ def parse_source(table: dict, index: int) -> Source:
     _check_patterns(lists["allow"] + lists["deny"], where)
     hosts = frozenset(host_and_port(url) for url in (table["homepage"], *start_urls))
     return Source(
-        name=table["name"], title=table["title"], kind=table["kind"], homepage=table["homepage"],
-        start_urls=start_urls, max_depth=int(table.get("max_depth", 3)),
-        max_pages=int(table.get("max_pages", 2000)), allow_private=bool(table.get("allow_private", False)),
-        hosts=hosts, **lists,
+        name=table["name"],
+        title=table["title"],
+        kind=table["kind"],
+        homepage=table["homepage"],
+        start_urls=start_urls,
+        max_depth=int(table.get("max_depth", 3)),
+        max_pages=int(table.get("max_pages", 2000)),
+        allow_private=bool(table.get("allow_private", False)),
+        hosts=hosts,
+        **lists,
     )
 
 

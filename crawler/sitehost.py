@@ -41,7 +41,7 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         body = path.read_bytes()
         if ctype.startswith(TEXT_TYPES):
             body = body.replace(PLACEHOLDER, self.site_url.encode())
-        etag = '"%s"' % hashlib.sha1(body).hexdigest()[:20]
+        etag = f'"{hashlib.sha1(body).hexdigest()[:20]}"'
         mtime = int(path.stat().st_mtime)
         if self._not_modified(etag, mtime):
             self.send_response(304)
@@ -74,10 +74,10 @@ class SiteHost:
         self.sites, self.host = sites, host
         self.servers: list[ThreadingHTTPServer] = []
 
-    def __enter__(self) -> "SiteHost":
+    def __enter__(self) -> SiteHost:
         return self.start()
 
-    def start(self) -> "SiteHost":
+    def start(self) -> SiteHost:
         """Bind every port (OSError if one is taken, with nothing left open) and serve."""
         if self.servers:
             return self

@@ -7,15 +7,17 @@ import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from pipeline.config import PROJECT_ROOT, Settings
 
-app = typer.Typer(help="ESS press search: crawl, process and search French press about the ESS.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="ESS press search: crawl, process and search French press about the ESS.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
@@ -26,8 +28,9 @@ def fail(message: str) -> None:
 
 
 def setup_logging(verbose: bool = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def load_sources(settings: Settings, names: list[str] | None = None):
@@ -57,7 +60,7 @@ def sources(as_json: JsonOpt = False) -> None:
 
 @app.command()
 def crawl(
-    source: Annotated[Optional[list[str]], typer.Option(help="Crawl only this source (repeatable).")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Crawl only this source (repeatable).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Crawl the registered sources into the WARC archive of the data directory."""
@@ -67,12 +70,21 @@ def crawl(
     chosen = load_sources(settings, source)
     stats = run_crawl(chosen, scrapy_settings(settings.data_dir, settings.crawl_delay, settings.user_agent))
     summary = {k: v for k, v in stats.items() if k.startswith(("ess/", "item_scraped", "downloader/response_status"))}
-    typer.echo(json.dumps(summary, indent=1, default=str) if as_json else
-               "\n".join(f"{k}: {v}" for k, v in sorted(summary.items())))
+    typer.echo(
+        json.dumps(summary, indent=1, default=str)
+        if as_json
+        else "\n".join(f"{k}: {v}" for k, v in sorted(summary.items()))
+    )
 
 
 @app.command()
-def process(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False, as_json: JsonOpt = False) -> None:
+def process(
+    reindex: Annotated[
+        bool, typer.Option(help="Rebuild every document and the vector index from the archive.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    as_json: JsonOpt = False,
+) -> None:
     """Turn new or changed archived pages into documents, entities, chunks and vectors."""
     from pipeline.index import IndexMismatch
     from pipeline.run import ProcessLocked
@@ -80,7 +92,7 @@ def process(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False, a
 
     setup_logging(verbose)
     try:
-        report = run_process(Settings())
+        report = run_process(Settings(), reindex=reindex)
     except (ProcessLocked, IndexMismatch) as exc:
         fail(str(exc))
     counts = dict(sorted(report.counts.items()))
@@ -138,8 +150,8 @@ def model() -> None:
 
 @app.command()
 def serve(
-    host: Annotated[Optional[str], typer.Option(help="Default: ESS_API_HOST.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Default: ESS_API_PORT.")] = None,
+    host: Annotated[str | None, typer.Option(help="Default: ESS_API_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default: ESS_API_PORT.")] = None,
 ) -> None:
     """Serve the search API (read-only) with uvicorn."""
     import uvicorn
@@ -157,20 +169,24 @@ def demo_settings() -> Settings:
 
 
 def demo_env(settings: Settings) -> dict[str, str]:
-    return {**os.environ, "ESS_DATA_DIR": str(settings.data_dir), "ESS_SOURCES": str(settings.sources),
-            "ESS_CRAWL_DELAY": str(settings.crawl_delay)}
+    return {
+        **os.environ,
+        "ESS_DATA_DIR": str(settings.data_dir),
+        "ESS_SOURCES": str(settings.sources),
+        "ESS_CRAWL_DELAY": str(settings.crawl_delay),
+    }
 
 
 @app.command()
 def demo(
-    port: Annotated[Optional[int], typer.Option(help="API port. Default: ESS_API_PORT.")] = None,
+    port: Annotated[int | None, typer.Option(help="API port. Default: ESS_API_PORT.")] = None,
     recrawl: Annotated[bool, typer.Option(help="Crawl again even if the demo was crawled before.")] = False,
 ) -> None:
     """Serve the bundled demo sites, crawl them, process them and serve the API; Ctrl-C stops all."""
     import uvicorn
 
-    from crawler.sitehost import SiteHost
     from crawler.registry import host_and_port
+    from crawler.sitehost import SiteHost
     from search_api.app import create_app
 
     setup_logging(False)
@@ -192,9 +208,12 @@ def demo(
         run_step(settings, "process")
         api_port = port or settings.api_port
         base = f"http://{settings.api_host}:{api_port}"
-        typer.secho(f"\nDemo sites: {' '.join(host.urls())}\nAPI: {base}/docs   health: {base}/health\n"
-                    f"Try: curl '{base}/search?q=coop%C3%A9rer+entre+acteurs+d+un+territoire+pour+cr%C3%A9er"
-                    f"+des+emplois&limit=3'\nCtrl-C stops everything.", fg=typer.colors.GREEN)
+        typer.secho(
+            f"\nDemo sites: {' '.join(host.urls())}\nAPI: {base}/docs   health: {base}/health\n"
+            f"Try: curl '{base}/search?q=coop%C3%A9rer+entre+acteurs+d+un+territoire+pour+cr%C3%A9er"
+            f"+des+emplois&limit=3'\nCtrl-C stops everything.",
+            fg=typer.colors.GREEN,
+        )
         uvicorn.run(create_app(settings), host=settings.api_host, port=api_port, log_level="warning")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
@@ -44,22 +43,21 @@ class Settings(BaseSettings):
         description="User-Agent sent by the crawler; name a contact URL.",
     )
 
-    @cached_property
+    @property
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
 
-    @cached_property
+    @property
     def crawl_db(self) -> Path:
         return self.data_dir / "crawl.sqlite"
 
-    @cached_property
+    @property
     def store_db(self) -> Path:
         return self.data_dir / "ess.sqlite"
 
-    @cached_property
+    @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
-
 
 
 def get_settings() -> Settings:

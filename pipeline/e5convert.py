@@ -69,9 +69,7 @@ def _read_vocab(cur: _Cursor) -> tuple[list[tuple[str, float]], dict]:
     scores = cur.array("<f4", n_pieces)
     blob = cur.data[cur.pos : cur.pos + blob_len]
     cur.pos += blob_len
-    pieces = [
-        (blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)
-    ]
+    pieces = [(blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)]
     return pieces, {"bos": bos, "eos": eos, "pad": pad, "unk": unk}
 
 
@@ -110,8 +108,16 @@ def read_e5_file(path: Path) -> E5File:
         raise ValueError(f"unexpected feed-forward width {ffn} for hidden size {hidden}")
     pieces, special = _read_vocab(cur)
     _skip_normalisation_map(cur)
-    hyper = dict(hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab=vocab,
-                 max_pos=max_pos, type_vocab=type_vocab, eps=float(eps))
+    hyper = dict(
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        ffn=ffn,
+        vocab=vocab,
+        max_pos=max_pos,
+        type_vocab=type_vocab,
+        eps=float(eps),
+    )
     return E5File(hyper, pieces, special, _read_tensors(cur, hidden, vocab))
 
 
@@ -127,9 +133,14 @@ def bert_state_dict(model: E5File) -> dict:
         "embeddings.LayerNorm.bias": "emb.ln.b",
     }
     per_layer = {
-        "attention.self.query": "q", "attention.self.key": "k", "attention.self.value": "v",
-        "attention.output.dense": "ao", "attention.output.LayerNorm": "aln",
-        "intermediate.dense": "fi", "output.dense": "fo", "output.LayerNorm": "oln",
+        "attention.self.query": "q",
+        "attention.self.key": "k",
+        "attention.self.value": "v",
+        "attention.output.dense": "ao",
+        "attention.output.LayerNorm": "aln",
+        "intermediate.dense": "fi",
+        "output.dense": "fo",
+        "output.LayerNorm": "oln",
     }
     for layer in range(model.hyper["layers"]):
         for hf_name, short in per_layer.items():
@@ -146,17 +157,20 @@ def unigram_tokenizer(model: E5File):
     from tokenizers.models import Unigram
 
     tokenizer = Tokenizer(Unigram(model.pieces, unk_id=model.special["unk"]))
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(CONTROL), ""),
-        normalizers.Replace(Regex(f"[{SPACE_LIKE}]"), " "),
-        normalizers.NFKC(),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(CONTROL), ""),
+            normalizers.Replace(Regex(f"[{SPACE_LIKE}]"), " "),
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
     tokenizer.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
     bos, eos = model.special["bos"], model.special["eos"]
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", bos), ("</s>", eos)],
     )
     return tokenizer
@@ -167,18 +181,30 @@ def _save_transformer(model: E5File, folder: Path) -> None:
 
     h = model.hyper
     config = BertConfig(
-        vocab_size=h["vocab"], hidden_size=h["hidden"], num_hidden_layers=h["layers"],
-        num_attention_heads=h["heads"], intermediate_size=h["ffn"], max_position_embeddings=h["max_pos"],
-        type_vocab_size=h["type_vocab"], layer_norm_eps=h["eps"], hidden_act="gelu",
+        vocab_size=h["vocab"],
+        hidden_size=h["hidden"],
+        num_hidden_layers=h["layers"],
+        num_attention_heads=h["heads"],
+        intermediate_size=h["ffn"],
+        max_position_embeddings=h["max_pos"],
+        type_vocab_size=h["type_vocab"],
+        layer_norm_eps=h["eps"],
+        hidden_act="gelu",
         pad_token_id=model.special["pad"],
     )
     bert = BertModel(config, add_pooling_layer=False)
     bert.load_state_dict(bert_state_dict(model), strict=True)
     bert.save_pretrained(folder)
     PreTrainedTokenizerFast(
-        tokenizer_object=unigram_tokenizer(model), model_max_length=h["max_pos"],
-        bos_token="<s>", eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
-        cls_token="<s>", sep_token="</s>", mask_token="<mask>",
+        tokenizer_object=unigram_tokenizer(model),
+        model_max_length=h["max_pos"],
+        bos_token="<s>",
+        eos_token="</s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        cls_token="<s>",
+        sep_token="</s>",
+        mask_token="<mask>",
     ).save_pretrained(folder)
 
 

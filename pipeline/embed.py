@@ -54,8 +54,12 @@ class Embedder:
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
         prompt_name = prompt if prompt in self.model.prompts else None
         return self.model.encode(
-            texts, prompt_name=prompt_name, batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            texts,
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
 
     def passages(self, texts: list[str]) -> np.ndarray:

@@ -40,7 +40,12 @@ class Extracted:
 
 def extract_html(body: bytes, url: str) -> Extracted:
     result = trafilatura.bare_extraction(
-        body, url=url, with_metadata=True, include_comments=False, include_tables=True, include_links=True,
+        body,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_links=True,
         date_extraction_params={"extensive_search": True, "original_date": True},
     )
     if result is None or result.body is None:
@@ -51,8 +56,13 @@ def extract_html(body: bytes, url: str) -> Extracted:
     if not text:
         raise ExtractionError("no main text found")
     return Extracted(
-        text=text, title=clean_title(result.title, result.sitename), author=result.author or byline_author(body),
-        published=result.date, sitename=result.sitename, description=result.description, link_density=density,
+        text=text,
+        title=clean_title(result.title, result.sitename),
+        author=clean_author(result.author) or byline_author(body),
+        published=result.date,
+        sitename=result.sitename,
+        description=result.description,
+        link_density=density,
     )
 
 
@@ -73,6 +83,13 @@ def clean_title(title: str | None, sitename: str | None) -> str | None:
     if len(parts) > 1 and sitename and parts[-1].strip().casefold() == sitename.strip().casefold():
         return title[: title.rfind(parts[-1])].rstrip(" |\u2013\u2014-").strip()
     return title.strip()
+
+
+def clean_author(author: str | None) -> str | None:
+    """ "Par Claire Fontaine" -> "Claire Fontaine"."""
+    if not author:
+        return None
+    return BYLINE_PREFIX.sub("", author).strip() or None
 
 
 def byline_author(body: bytes) -> str | None:
@@ -101,7 +118,9 @@ def extract_pdf(body: bytes) -> Extracted:
         raise ExtractionError("PDF has no text layer")
     created = getattr(meta, "creation_date", None)
     return Extracted(
-        text=text, title=(meta.get("/Title") or "").strip() or None, author=(meta.get("/Author") or None),
+        text=text,
+        title=(meta.get("/Title") or "").strip() or None,
+        author=(meta.get("/Author") or None),
         published=created.date().isoformat() if created else None,
         description=(meta.get("/Subject") or None),
     )

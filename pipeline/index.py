@@ -49,7 +49,9 @@ class VectorIndex:
         metadata = {"embedding_model": self.model_name, "dim": self.dim}
         if create:
             collection = self.client.get_or_create_collection(
-                COLLECTION, metadata=metadata, configuration={"hnsw": {"space": "cosine"}},
+                COLLECTION,
+                metadata=metadata,
+                configuration={"hnsw": {"space": "cosine"}},
                 embedding_function=None,
             )
         else:
@@ -79,8 +81,17 @@ class VectorIndex:
         )
         return [
             VectorHit(chunk_id, meta["doc_id"], 1.0 - distance)
-            for chunk_id, meta, distance in zip(result["ids"][0], result["metadatas"][0], result["distances"][0])
+            for chunk_id, meta, distance in zip(
+                result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True
+            )
         ]
+
+    @staticmethod
+    def drop(settings: Settings) -> None:
+        """Delete every vector, whatever model built them (before a reindex)."""
+        client = chroma_client(settings)
+        if COLLECTION in [c.name for c in client.list_collections()]:
+            client.delete_collection(COLLECTION)
 
     def count(self) -> int:
         return self.collection.count()

@@ -47,9 +47,10 @@ def entities(nlp: Language, texts: list[str], batch_size: int = 16) -> list[list
     jobs = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in pieces(text)]
     found: list[list[Mention]] = [[] for _ in texts]
     docs = nlp.pipe((piece for _, _, piece in jobs), batch_size=batch_size)
-    for (i, offset, _), doc in zip(jobs, docs):
+    for (i, offset, _), doc in zip(jobs, docs, strict=True):
         found[i].extend(
             Mention(ent.text, ent.label_, offset + ent.start_char, offset + ent.end_char)
-            for ent in doc.ents if keep(ent.text.strip(), ent.label_)
+            for ent in doc.ents
+            if keep(ent.text.strip(), ent.label_)
         )
     return found

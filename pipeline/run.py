@@ -18,7 +18,7 @@ from pipeline import nlp
 from pipeline.chunk import chunk_spans
 from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
-from pipeline.extract import ExtractionError, Extracted, extract_html, extract_pdf
+from pipeline.extract import Extracted, ExtractionError, extract_html, extract_pdf
 from pipeline.index import VectorIndex
 from pipeline.store import ChunkRow, Document, Store
 from pipeline.warc import RawPage, latest_pages, read_body
@@ -64,11 +64,20 @@ def extract(page: RawPage, body: bytes) -> Extracted:
 
 def to_document(page: RawPage, extracted: Extracted) -> Document:
     return Document(
-        id=document_id(page.url), url=page.url, source=page.source,
-        kind="pdf" if "pdf" in page.content_type else "html", text=extracted.text, raw_hash=page.raw_hash,
-        title=extracted.title, author=extracted.author, published=extracted.published,
-        sitename=extracted.sitename, description=extracted.description, fetched_at=page.fetched_at,
-        warc_file=page.warc_file, warc_offset=page.offset,
+        id=document_id(page.url),
+        url=page.url,
+        source=page.source,
+        kind="pdf" if "pdf" in page.content_type else "html",
+        text=extracted.text,
+        raw_hash=page.raw_hash,
+        title=extracted.title,
+        author=extracted.author,
+        published=extracted.published,
+        sitename=extracted.sitename,
+        description=extracted.description,
+        fetched_at=page.fetched_at,
+        warc_file=page.warc_file,
+        warc_offset=page.offset,
     )
 
 
@@ -126,10 +135,10 @@ class Processor:
             return
         mentions = nlp.entities(self.nlp, [d.text for d in docs])
         chunks = [chunk_rows(d) for d in docs]
-        inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks) for c in cs]
+        inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks, strict=True) for c in cs]
         vectors = self.embedder.passages(inputs) if inputs else []
         position = 0
-        for doc, doc_chunks, doc_mentions in zip(docs, chunks, mentions):
+        for doc, doc_chunks, doc_mentions in zip(docs, chunks, mentions, strict=True):
             doc_vectors = vectors[position : position + len(doc_chunks)]
             position += len(doc_chunks)
             self.index.replace_document(
@@ -140,6 +149,13 @@ class Processor:
             self.report.count("chunks", len(doc_chunks))
 
 
-def process(settings: Settings) -> RunReport:
+def process(settings: Settings, reindex: bool = False) -> RunReport:
+    """Process what changed; ``reindex`` rebuilds every document and the vector index from the archive."""
     with process_lock(settings):
+        if reindex:
+            VectorIndex.drop(settings)
+            if settings.store_db.exists():
+                store = Store(settings.store_db)
+                store.forget_processing()
+                store.close()
         return Processor(settings, get_embedder(settings)).run()

@@ -118,7 +118,7 @@ def query_terms(text: str) -> list[str]:
 
 def fts_query(terms: list[str]) -> str:
     """Terms as an FTS5 query where any may match; each is quoted, so no FTS5 syntax can leak."""
-    return " OR ".join('"%s"' % t.replace('"', "") for t in terms)
+    return " OR ".join('"{}"'.format(t.replace('"', "")) for t in terms)
 
 
 def _matched(terms: list[str], row: sqlite3.Row) -> int:
@@ -178,9 +178,7 @@ class Store:
                 )
 
     def _delete_chunks(self, doc_id: str) -> None:
-        self.db.execute(
-            "DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,)
-        )
+        self.db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
     def _entity_id(self, mention: Mention) -> int:
@@ -190,6 +188,11 @@ class Store:
             (key, mention.name, mention.label),
         )
         return self.db.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()["id"]
+
+    def forget_processing(self) -> None:
+        """Make every document look changed, so the next run re-extracts and re-embeds all of them."""
+        with self.db:
+            self.db.execute("UPDATE documents SET raw_hash = ''")
 
     def chunk_ids(self, doc_id: str) -> list[str]:
         rows = self.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))

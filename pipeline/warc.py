@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
@@ -36,10 +36,13 @@ def _page_records(path: Path) -> Iterator[RawPage]:
                 continue
             body_hash = hashlib.sha256(record.content_stream().read()).hexdigest()
             yield RawPage(
-                url=headers.get_header("WARC-Target-URI"), source=headers.get_header("ESS-Source") or "",
+                url=headers.get_header("WARC-Target-URI"),
+                source=headers.get_header("ESS-Source") or "",
                 content_type=record.http_headers.get_header("Content-Type") or "",
-                fetched_at=headers.get_header("WARC-Date"), warc_file=path.name,
-                offset=records.get_record_offset(), raw_hash=body_hash,
+                fetched_at=headers.get_header("WARC-Date"),
+                warc_file=path.name,
+                offset=records.get_record_offset(),
+                raw_hash=body_hash,
             )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Iterator
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
@@ -22,7 +23,7 @@ class Resources:
     problem: str | None = None
 
     @classmethod
-    def open(cls, settings: Settings) -> "Resources":
+    def open(cls, settings: Settings) -> Resources:
         embedder = get_embedder(settings)
         if not settings.store_db.exists():
             return cls(settings, embedder, None, "no data yet: run `ess crawl` then `ess process`")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from pipeline.embed import Embedder
 from pipeline.index import VectorIndex
@@ -16,7 +16,7 @@ CANDIDATES = 200
 SNIPPET_CHARS = 300
 
 
-class Mode(str, Enum):
+class Mode(StrEnum):
     hybrid = "hybrid"
     semantic = "semantic"
     keyword = "keyword"
@@ -86,9 +86,15 @@ def search_documents(retriever: Retriever, q: str, mode: Mode, limit: int, offse
     texts = retriever.store.chunk_texts([r.chunk_id for r in page])
     hits = [
         SearchHit(
-            id=r.doc_id, title=docs[r.doc_id]["title"], url=docs[r.doc_id]["url"], source=docs[r.doc_id]["source"],
-            kind=docs[r.doc_id]["kind"], published=docs[r.doc_id]["published"], author=docs[r.doc_id]["author"],
-            snippet=snippet(texts.get(r.chunk_id, ""), q), score=round(r.score, 6),
+            id=r.doc_id,
+            title=docs[r.doc_id]["title"],
+            url=docs[r.doc_id]["url"],
+            source=docs[r.doc_id]["source"],
+            kind=docs[r.doc_id]["kind"],
+            published=docs[r.doc_id]["published"],
+            author=docs[r.doc_id]["author"],
+            snippet=snippet(texts.get(r.chunk_id, ""), q),
+            score=round(r.score, 6),
         )
         for r in page
         if r.doc_id in docs

@@ -27,16 +27,28 @@ class SearchResponse(BaseModel):
 
     model_config = {
         "json_schema_extra": {
-            "examples": [{
-                "query": "coopération territoriale pour l'emploi", "mode": "hybrid", "total": 1, "limit": 10,
-                "offset": 0,
-                "hits": [{
-                    "id": "3f2a9c0d1e4b5a67", "title": "À Bressuire, le PTCE Bocage Solidaire mise sur la coopération",
-                    "url": "http://127.0.0.1:8701/economie/2025/03/14/ptce.html", "source": "echo-des-territoires",
-                    "kind": "html", "published": "2025-03-14", "author": "Claire Fontaine",
-                    "snippet": "Entreprises, associations et collectivité mettent en commun…", "score": 0.0328,
-                }],
-            }]
+            "examples": [
+                {
+                    "query": "coopération territoriale pour l'emploi",
+                    "mode": "hybrid",
+                    "total": 1,
+                    "limit": 10,
+                    "offset": 0,
+                    "hits": [
+                        {
+                            "id": "3f2a9c0d1e4b5a67",
+                            "title": "À Bressuire, le PTCE Bocage Solidaire mise sur la coopération",
+                            "url": "http://127.0.0.1:8701/economie/2025/03/14/ptce.html",
+                            "source": "echo-des-territoires",
+                            "kind": "html",
+                            "published": "2025-03-14",
+                            "author": "Claire Fontaine",
+                            "snippet": "Entreprises, associations et collectivité mettent en commun…",
+                            "score": 0.0328,
+                        }
+                    ],
+                }
+            ]
         }
     }
 

@@ -45,14 +45,19 @@ def embedder(base_settings):
 def fixture_sites():
     """The two fixture sites served on free loopback ports: {name: base URL}."""
     with SiteHost([(SITES / "alpha", 0), (SITES / "beta", 0)]) as host:
-        yield dict(zip(("alpha", "beta"), host.urls()))
+        yield dict(zip(("alpha", "beta"), host.urls(), strict=True))
 
 
 def crawl_with_cli(settings: Settings) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ESS_DATA_DIR": str(settings.data_dir), "ESS_SOURCES": str(settings.sources),
-           "ESS_CRAWL_DELAY": "0"}
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "crawl", "--json"], env=env,
-                          capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "ESS_DATA_DIR": str(settings.data_dir),
+        "ESS_SOURCES": str(settings.sources),
+        "ESS_CRAWL_DELAY": "0",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "crawl", "--json"], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 @pytest.fixture(scope="session")

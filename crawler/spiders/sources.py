@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
@@ -22,7 +22,7 @@ KEPT_EXTENSIONS = {"pdf"}
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def content_type(response: Response) -> str:
@@ -57,8 +57,9 @@ class SourcesSpider(scrapy.Spider):
         self.sources = {s.name: s for s in sources}
         self.pages_seen: dict[str, set[str]] = {s.name: set() for s in sources}
         self.link_extractors = {
-            s.name: LinkExtractor(allow=s.allow, deny=s.deny,
-                                  deny_extensions=[e for e in IGNORED_EXTENSIONS if e not in KEPT_EXTENSIONS])
+            s.name: LinkExtractor(
+                allow=s.allow, deny=s.deny, deny_extensions=[e for e in IGNORED_EXTENSIONS if e not in KEPT_EXTENSIONS]
+            )
             for s in sources
         }
 
@@ -114,11 +115,15 @@ class SourcesSpider(scrapy.Spider):
         return self.sources[response.meta["source"]]
 
     def item(self, response: Response) -> FetchedResponse:
-        headers = [(k.decode("latin-1"), v.decode("latin-1"))
-                   for k, values in response.headers.items() for v in values]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values]
         return FetchedResponse(
-            source=response.meta["source"], url=response.url, status=response.status, headers=headers,
-            body=response.body, role=response.meta["role"], depth=response.meta["ess_depth"],
+            source=response.meta["source"],
+            url=response.url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            role=response.meta["role"],
+            depth=response.meta["ess_depth"],
             fetched_at=now_iso(),
         )
 

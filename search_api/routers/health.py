@@ -13,7 +13,8 @@ def health(resources: ResourcesDep, store: StoreDep) -> Health:
     counts = store.counts() if store else {"documents": 0, "chunks": 0}
     return Health(
         status="ok" if resources.problem is None else "empty",
-        documents=counts["documents"], chunks=counts["chunks"],
+        documents=counts["documents"],
+        chunks=counts["chunks"],
         vectors=resources.index.count() if resources.index else 0,
         embedding_model=resources.embedder.name,
     )

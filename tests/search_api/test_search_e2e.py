@@ -36,8 +36,8 @@ def test_paraphrases_rank_their_article_high(client, queries):
     """Eight paraphrases that share no content word with their article's title (floor: 6 first, 8 in top 3)."""
     for mode in ("hybrid", "semantic"):
         ranked = [paths(client, q["query"], mode, 3) for q in queries]
-        first = sum(r[:1] == [q["expected_path"]] for r, q in zip(ranked, queries))
-        in_top3 = sum(q["expected_path"] in r for r, q in zip(ranked, queries))
+        first = sum(r[:1] == [q["expected_path"]] for r, q in zip(ranked, queries, strict=True))
+        in_top3 = sum(q["expected_path"] in r for r, q in zip(ranked, queries, strict=True))
         assert first >= 6 and in_top3 == len(queries) == 8, (mode, first, in_top3)
 
 
@@ -52,7 +52,9 @@ def test_keyword_mode_finds_exact_names_and_only_them(client, processed):
     from pipeline.store import Store
 
     store = Store(processed[0].store_db, readonly=True)
-    naming = {urlsplit(r["url"]).path for r in store.db.execute("SELECT url FROM documents WHERE text LIKE '%Coorace%'")}
+    naming = {
+        urlsplit(r["url"]).path for r in store.db.execute("SELECT url FROM documents WHERE text LIKE '%Coorace%'")
+    }
     store.close()
     assert naming, "the fixtures name Coorace"
     assert set(paths(client, "Coorace", "keyword", 20)) == naming

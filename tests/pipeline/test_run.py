@@ -1,0 +1,65 @@
+"""Incremental processing of the crawled fixture sites: counted skips, idempotent reruns, a lock."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from pipeline.index import IndexMismatch, VectorIndex
+from pipeline.run import ProcessLocked, document_id, process, process_lock
+from pipeline.store import Store
+
+
+def test_first_run_counts_what_it_did(processed):
+    _, report = processed
+    assert report.counts["processed"] == 8  # the eight articles
+    assert report.counts["skipped: listing page"] >= 2  # the two home pages
+    assert report.counts["chunks"] >= 8
+
+
+def test_store_and_index_hold_the_same_chunks(processed, embedder):
+    settings, _ = processed
+    store = Store(settings.store_db, readonly=True)
+    chunk_ids = {r["id"] for r in store.db.execute("SELECT id FROM chunks")}
+    store.close()
+    index = VectorIndex(settings, embedder.name, embedder.dim)
+    assert set(index.collection.get(include=[])["ids"]) == chunk_ids
+
+
+def test_rerun_processes_nothing_and_changes_nothing(processed, embedder):
+    settings, first = processed
+    store = Store(settings.store_db, readonly=True)
+    before = store.counts()
+    store.close()
+    report = process(settings)
+    assert report.counts["processed"] == 0 and report.counts["unchanged"] >= first.counts["processed"]
+    store = Store(settings.store_db, readonly=True)
+    assert store.counts() == before
+    store.close()
+
+
+def test_document_ids_are_stable():
+    assert document_id("http://127.0.0.1:1/a") == document_id("http://127.0.0.1:1/a") != document_id("http://x/b")
+
+
+def test_a_second_process_is_refused_while_one_runs(base_settings):
+    with process_lock(base_settings):
+        with pytest.raises(ProcessLocked, match="another `ess process`"):
+            with process_lock(base_settings):
+                pass
+
+
+def test_an_index_built_by_another_model_is_refused(processed, embedder):
+    settings, _ = processed
+    with pytest.raises(IndexMismatch, match="ess process --reindex"):
+        VectorIndex(settings, "some-other-model", embedder.dim)
+
+
+def test_reindex_rebuilds_the_same_chunks(processed, embedder, tmp_path):
+    settings, first = processed
+    shutil.copytree(settings.data_dir, tmp_path / "data")
+    settings = settings.model_copy(update={"data_dir": tmp_path / "data"})
+    report = process(settings, reindex=True)
+    assert report.counts["processed"] == first.counts["processed"]
+    assert VectorIndex(settings, embedder.name, embedder.dim).count() == report.counts["chunks"]

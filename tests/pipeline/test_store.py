@@ -1,0 +1,60 @@
+"""The SQLite store: documents replaced atomically, keyword search safe for any input."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.store import ChunkRow, Document, Mention, Store, fts_query, query_terms
+
+TEXT = "Le Coorace réunit les structures d'insertion. Les clauses sociales créent des emplois à Grasse."
+
+
+@pytest.fixture()
+def store(tmp_path):
+    store = Store(tmp_path / "ess.sqlite")
+    yield store
+    store.close()
+
+
+def save(store, text=TEXT, raw_hash="h1"):
+    doc = Document(id="d1", url="http://x/1", source="s", kind="html", text=text, raw_hash=raw_hash, title="Titre")
+    chunks = [ChunkRow("d1:0", 0, 0, 45, text[:45]), ChunkRow("d1:1", 1, 46, len(text), text[46:])]
+    store.save_document(doc, chunks, [Mention("Coorace", "ORG", 3, 10), Mention("Grasse", "LOC", 89, 95)])
+
+
+def test_saving_again_replaces_chunks_and_mentions(store):
+    save(store)
+    save(store, raw_hash="h2")
+    assert store.counts() == {"documents": 1, "chunks": 2, "entities": 2, "mentions": 2}
+    assert store.raw_hash("d1") == "h2" and store.chunk_ids("d1") == ["d1:0", "d1:1"]
+    assert store.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == 2
+
+
+def test_keyword_search_folds_case_and_accents(store):
+    save(store)
+    assert [hit[0] for hit in store.keyword_search("COORACE", 10)] == ["d1:0"]
+    assert [hit[0] for hit in store.keyword_search("creent emplois", 10)] == ["d1:1"]
+
+
+def test_keyword_hits_need_half_of_the_content_words(store):
+    save(store)
+    assert store.keyword_search("emplois lointains introuvables inconnus", 10) == []
+    assert store.keyword_search("les des à", 10) == []  # function words only
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(a b)", "a* OR -b", "((", "' OR 1=1 --", "col:val", "^x", "\x00"])
+def test_any_query_text_is_safe(store, query):
+    save(store)
+    store.keyword_search(query, 10)
+
+
+def test_query_terms_drop_function_words_and_fold():
+    assert query_terms("Les clauses sociales à Bressuire, les CLAUSES") == ["clauses", "sociales", "bressuire"]
+    assert fts_query(['a"b']) == '"ab"'
+
+
+def test_readonly_store_refuses_writes(tmp_path):
+    Store(tmp_path / "ess.sqlite").close()
+    readonly = Store(tmp_path / "ess.sqlite", readonly=True)
+    with pytest.raises(Exception, match="readonly"):
+        save(readonly)
