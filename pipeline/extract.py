@@ -20,6 +20,7 @@ BYLINE_XPATH = (
     " or contains(@class, 'byline') or contains(@class, 'signature')]"
 )
 BYLINE_PREFIX = re.compile(r"^\s*(?:par|by|rédaction\s*:|rédigé par|auteur\s*:|propos recueillis par)\s+", re.I)
+SPACES = re.compile(r"[ \t]+")
 NAME = re.compile(r"^[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|du\s+|le\s+)?[A-ZÀ-Ý][\w'’-]+){1,3}$")
 
 
@@ -113,7 +114,7 @@ def extract_pdf(body: bytes) -> Extracted:
         meta = reader.metadata or {}
     except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
         raise ExtractionError(f"unreadable PDF: {exc}") from exc
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    text = "\n\n".join(SPACES.sub(" ", p).strip() for p in pages if p.strip())
     if not text:
         raise ExtractionError("PDF has no text layer")
     created = getattr(meta, "creation_date", None)

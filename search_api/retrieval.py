@@ -49,14 +49,14 @@ def reciprocal_rank_fusion(rankings: list[list[tuple[str, str]]]) -> list[Ranked
 
 
 def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
-    """A window of the chunk around the first query word found, else its beginning."""
+    """About ``size`` characters of the chunk, on one line, around the first query word found."""
+    text = " ".join(text.split())
     words = [w for w in WORD.findall(query) if len(w) > 2]
     match = next((m for w in words if (m := re.search(re.escape(w), text, re.I))), None)
-    start = max(0, match.start() - size // 3) if match else 0
-    start = text.rfind(" ", 0, start) + 1 if start else 0
-    piece = text[start : start + size]
-    cut = piece.rfind(" ") if start + size < len(text) else len(piece)
-    return ("… " if start else "") + piece[:cut].strip() + (" …" if start + size < len(text) else "")
+    start = text.rfind(" ", 0, max(0, match.start() - size // 3)) + 1 if match else 0
+    end = text.find(" ", start + size)
+    end = len(text) if end == -1 else end
+    return ("… " if start else "") + text[start:end] + (" …" if end < len(text) else "")
 
 
 class Retriever:
