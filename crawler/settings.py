@@ -1,8 +1,9 @@
-"""Scrapy settings: polite defaults. ``ess crawl`` overrides a few from the ESS settings object."""
+"""Scrapy settings: polite defaults. ``ess crawl`` overrides some from the ESS settings object."""
 
 BOT_NAME = "ess_press_search"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
@@ -16,15 +17,26 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
 RETRY_ENABLED = True
-RETRY_TIMES = 2
+RETRY_TIMES = 3
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BASE_WAIT = 1.0  # seconds before the first retry of a 429/503 without Retry-After, doubled each time
+RETRY_MAX_WAIT = 60.0  # a longer Retry-After is not honoured in this run: the URL is given up
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SourceGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.PoliteRetryMiddleware": 550,
+}
 ITEM_PIPELINES = {"crawler.pipelines.WarcArchivePipeline": 300}
+EXTENSIONS = {"crawler.progress.Progress": 500}
 
 # Set by `ess crawl` from the ESS settings object.
 ESS_DATA_DIR = "corpus/data"
-ESS_SOURCES = []
+ESS_WARC_MAX_BYTES = 100 * 1024 * 1024
+ESS_COMMAND = "crawl"
+ESS_PROGRESS_SECONDS = 2.0

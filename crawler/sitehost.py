@@ -2,7 +2,8 @@
 
 Each folder is one site on its own port. ``__SITE__`` in text files becomes the site's base URL
 (``http://127.0.0.1:PORT``), so sitemaps and feeds carry absolute URLs whatever the port.
-Responses carry ``ETag`` and ``Last-Modified`` and answer conditional requests with 304.
+Responses carry ``ETag`` and ``Last-Modified`` and answer conditional requests with 304. Every
+request is kept in the server's ``requests`` log (time, method, path, headers).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import threading
+import time
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,17 +20,24 @@ PLACEHOLDER = b"__SITE__"
 TEXT_TYPES = ("text/", "application/xml", "application/rss+xml", "application/atom+xml")
 
 
-class _SiteHandler(SimpleHTTPRequestHandler):
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Serves the folder; subclasses may answer some paths themselves by overriding ``respond``."""
+
     site_url = ""
 
     def log_message(self, format, *args):  # noqa: A002 - signature of the base class
         pass
 
     def do_GET(self):
-        self._respond(send_body=True)
+        self.server.requests.append((time.monotonic(), "GET", self.path, dict(self.headers)))
+        self.respond(send_body=True)
 
     def do_HEAD(self):
-        self._respond(send_body=False)
+        self.server.requests.append((time.monotonic(), "HEAD", self.path, dict(self.headers)))
+        self.respond(send_body=False)
+
+    def respond(self, send_body: bool) -> None:
+        self._respond(send_body)
 
     def _respond(self, send_body: bool) -> None:
         path = Path(self.translate_path(self.path))
@@ -70,8 +79,8 @@ class _SiteHandler(SimpleHTTPRequestHandler):
 class SiteHost:
     """Serve ``[(folder, port), ...]`` on 127.0.0.1 in background threads (port 0: any free port)."""
 
-    def __init__(self, sites: list[tuple[Path, int]], host: str = "127.0.0.1"):
-        self.sites, self.host = sites, host
+    def __init__(self, sites: list[tuple[Path, int]], host: str = "127.0.0.1", handler=SiteHandler):
+        self.sites, self.host, self.handler = sites, host, handler
         self.servers: list[ThreadingHTTPServer] = []
 
     def __enter__(self) -> SiteHost:
@@ -93,12 +102,17 @@ class SiteHost:
         self.close()
 
     def _serve(self, folder: Path, port: int) -> ThreadingHTTPServer:
-        handler = type("Handler", (_SiteHandler,), {})
+        handler = type("Handler", (self.handler,), {})
         server = ThreadingHTTPServer((self.host, port), lambda *a: handler(*a, directory=str(folder)))
+        server.requests = []
         handler.site_url = f"http://{self.host}:{server.server_address[1]}"
         server.daemon_threads = True
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return server
+
+    def requests(self, index: int = 0) -> list[tuple[float, str, str, dict]]:
+        """(monotonic time, method, path, headers) of every request the ``index``-th site received."""
+        return list(self.servers[index].requests)
 
     def urls(self) -> list[str]:
         return [f"http://{self.host}:{s.server_address[1]}" for s in self.servers]

@@ -1,57 +1,111 @@
-"""Crawl state: one row per URL with what a recrawl needs (validators, content hash, archive place)."""
+"""Crawl state: one row per canonical URL with what a recrawl needs, and a summary of every run."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
-    url TEXT PRIMARY KEY,
+    url TEXT PRIMARY KEY,          -- canonical URL (the dedup key)
+    fetch_url TEXT NOT NULL,       -- the URL last requested
     source TEXT NOT NULL,
-    role TEXT NOT NULL,
-    status INTEGER NOT NULL,
+    role TEXT NOT NULL,            -- page | feed | sitemap
+    depth INTEGER NOT NULL DEFAULT 0,
+    status INTEGER,
     content_type TEXT,
     etag TEXT,
     last_modified TEXT,
     content_hash TEXT,
-    fetched_at TEXT NOT NULL,
-    changed_at TEXT,
+    first_seen TEXT NOT NULL,
+    last_fetched TEXT,
+    last_changed TEXT,
     warc_file TEXT,
-    warc_offset INTEGER
+    warc_offset INTEGER,
+    gone INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
 );
-CREATE INDEX IF NOT EXISTS pages_source ON pages(source);
+CREATE INDEX IF NOT EXISTS pages_source ON pages(source, role);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    source TEXT NOT NULL,
+    summary TEXT NOT NULL          -- JSON: counters of the run for this source
+);
 """
 
-UPSERT = """
-INSERT INTO pages (url, source, role, status, content_type, etag, last_modified, content_hash,
-                   fetched_at, changed_at, warc_file, warc_offset)
-VALUES (:url, :source, :role, :status, :content_type, :etag, :last_modified, :content_hash,
-        :fetched_at, :fetched_at, :warc_file, :warc_offset)
+STORED = """
+INSERT INTO pages (url, fetch_url, source, role, depth, status, content_type, etag, last_modified,
+                   content_hash, first_seen, last_fetched, last_changed, warc_file, warc_offset, gone)
+VALUES (:url, :fetch_url, :source, :role, :depth, :status, :content_type, :etag, :last_modified,
+        :content_hash, :fetched_at, :fetched_at, :fetched_at, :warc_file, :warc_offset, :gone)
 ON CONFLICT(url) DO UPDATE SET
-    source = excluded.source, role = excluded.role, status = excluded.status,
-    content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
-    changed_at = CASE WHEN pages.content_hash IS excluded.content_hash THEN pages.changed_at
-                      ELSE excluded.fetched_at END,
-    content_hash = excluded.content_hash, fetched_at = excluded.fetched_at,
-    warc_file = excluded.warc_file, warc_offset = excluded.warc_offset
+    fetch_url = excluded.fetch_url, status = excluded.status, content_type = excluded.content_type,
+    etag = excluded.etag, last_modified = excluded.last_modified, content_hash = excluded.content_hash,
+    last_fetched = excluded.last_fetched, last_changed = excluded.last_changed,
+    warc_file = excluded.warc_file, warc_offset = excluded.warc_offset, gone = excluded.gone,
+    depth = min(pages.depth, excluded.depth), last_error = NULL
 """
 
 
 class CrawlState:
     def __init__(self, path: Path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
+        self.db = sqlite3.connect(path, timeout=30)
+        self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
 
-    def record(self, row: dict) -> None:
-        with self.db:
-            self.db.execute(UPSERT, row)
+    def get(self, url: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM pages WHERE url = ?", (url,)).fetchone()
 
-    def summary(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT source, count(*) FROM pages WHERE role = 'page' GROUP BY source")
-        return dict(rows.fetchall())
+    def stored(self, row: dict) -> None:
+        """A response archived in the WARC file: new, changed, or now gone."""
+        with self.db:
+            self.db.execute(STORED, row)
+
+    def touched(self, url: str, fetched_at: str, status: int) -> None:
+        """Fetched again, nothing new (304 Not Modified, or the same content)."""
+        with self.db:
+            self.db.execute(
+                "UPDATE pages SET last_fetched = ?, status = ?, last_error = NULL WHERE url = ?",
+                (fetched_at, status, url),
+            )
+
+    def failed(self, url: str, source: str, fetch_url: str, error: str, at: str) -> None:
+        with self.db:
+            self.db.execute(
+                "INSERT INTO pages (url, fetch_url, source, role, first_seen, last_error) "
+                "VALUES (?, ?, ?, 'page', ?, ?) ON CONFLICT(url) DO UPDATE SET last_error = excluded.last_error",
+                (url, fetch_url, source, at, error),
+            )
+
+    def known_pages(self, source: str) -> list[sqlite3.Row]:
+        rows = self.db.execute(
+            "SELECT fetch_url, depth FROM pages WHERE source = ? AND role = 'page' AND gone = 0 "
+            "AND status IS NOT NULL ORDER BY depth, url",
+            (source,),
+        )
+        return rows.fetchall()
+
+    def save_run(self, command: str, started: str, finished: str, summaries: dict[str, dict]) -> None:
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO runs (command, started, finished, source, summary) VALUES (?, ?, ?, ?, ?)",
+                [(command, started, finished, s, json.dumps(c, sort_keys=True)) for s, c in summaries.items()],
+            )
+
+    def last_runs(self) -> dict[str, dict]:
+        """Source -> its latest run: command, finished time and counters."""
+        rows = self.db.execute(
+            "SELECT source, command, finished, summary FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source)"
+        )
+        return {
+            r["source"]: {"command": r["command"], "finished": r["finished"], **json.loads(r["summary"])} for r in rows
+        }
 
     def close(self) -> None:
         self.db.close()

@@ -48,33 +48,67 @@ def load_sources(settings: Settings, names: list[str] | None = None):
 
 @app.command()
 def sources(as_json: JsonOpt = False) -> None:
-    """List the sources of the registry (ESS_SOURCES)."""
-    found = load_sources(Settings())
-    rows = [{"name": s.name, "title": s.title, "kind": s.kind, "homepage": s.homepage} for s in found]
+    """List the sources of the registry (ESS_SOURCES) with the summary of their last crawl."""
+    from crawler.state import CrawlState
+
+    settings = Settings()
+    found = load_sources(settings)
+    last = CrawlState(settings.crawl_db).last_runs() if settings.crawl_db.exists() else {}
+    rows = [
+        {"name": s.name, "title": s.title, "kind": s.kind, "homepage": s.homepage, "last_crawl": last.get(s.name)}
+        for s in found
+    ]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     for row in rows:
-        typer.echo(f"{row['name']:<24} {row['kind']:<11} {row['homepage']}  {row['title']}")
+        run = row["last_crawl"]
+        crawled = (
+            f"last {run['command']} {run['finished']}: {run.get('fetched', 0)} fetched" if run else "never crawled"
+        )
+        typer.echo(f"{row['name']:<24} {row['kind']:<11} {row['homepage']:<40} {crawled}")
+
+
+SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable).")]
+
+
+def run_crawl_command(
+    mode: str, source: list[str] | None, max_pages: int | None, then_process: bool, as_json: bool
+) -> None:
+    from pipeline.crawling import CrawlFailed, crawl_sources, summary_table
+    from pipeline.locks import Busy
+
+    settings = Settings()
+    try:
+        summaries, processed = crawl_sources(settings, load_sources(settings, source), mode, max_pages, then_process)
+    except (Busy, CrawlFailed) as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({"crawl": summaries, "process": processed} if then_process else summaries, indent=1))
+        return
+    typer.echo(summary_table(summaries))
+    if processed is not None:
+        typer.echo("\n".join(f"{k}: {v}" for k, v in sorted(processed.items())))
 
 
 @app.command()
 def crawl(
-    source: Annotated[list[str] | None, typer.Option(help="Crawl only this source (repeatable).")] = None,
+    source: SourceOpt = None,
+    max_pages: Annotated[int | None, typer.Option(min=1, help="At most this many pages per source.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Crawl the registered sources into the WARC archive of the data directory."""
-    from crawler.run import run_crawl, scrapy_settings
+    """Crawl the sources (start pages, feeds, sitemaps, links) into the WARC archive."""
+    run_crawl_command("crawl", source, max_pages, False, as_json)
 
-    settings = Settings()
-    chosen = load_sources(settings, source)
-    stats = run_crawl(chosen, scrapy_settings(settings.data_dir, settings.crawl_delay, settings.user_agent))
-    summary = {k: v for k, v in stats.items() if k.startswith(("ess/", "item_scraped", "downloader/response_status"))}
-    typer.echo(
-        json.dumps(summary, indent=1, default=str)
-        if as_json
-        else "\n".join(f"{k}: {v}" for k, v in sorted(summary.items()))
-    )
+
+@app.command()
+def recrawl(
+    source: SourceOpt = None,
+    then_process: Annotated[bool, typer.Option("--process", help="Then process, under the same lock.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revisit known pages with conditional requests; look for new ones in feeds, sitemaps and changed pages."""
+    run_crawl_command("recrawl", source, None, then_process, as_json)
 
 
 @app.command()
@@ -87,13 +121,13 @@ def process(
 ) -> None:
     """Turn new or changed archived pages into documents, entities, chunks and vectors."""
     from pipeline.index import IndexMismatch
-    from pipeline.run import ProcessLocked
+    from pipeline.locks import Busy
     from pipeline.run import process as run_process
 
     setup_logging(verbose)
     try:
         report = run_process(Settings(), reindex=reindex)
-    except (ProcessLocked, IndexMismatch) as exc:
+    except (Busy, IndexMismatch) as exc:
         fail(str(exc))
     counts = dict(sorted(report.counts.items()))
     typer.echo(json.dumps(counts, indent=1) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))

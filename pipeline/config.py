@@ -38,10 +38,23 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", description="Address the search API listens on.")
     api_port: int = Field(8000, description="Port the search API listens on.")
     crawl_delay: float = Field(1.0, ge=0, description="Minimum delay in seconds between requests to one site.")
-    user_agent: str = Field(
-        "ESSPressSearch/0.1 (+https://github.com/ess-press-search)",
-        description="User-Agent sent by the crawler; name a contact URL.",
+    contact_url: str = Field(
+        "https://github.com/ess-press-search/ess-press-search",
+        description="Contact URL sent in the crawler's User-Agent, so site owners can reach you.",
     )
+    crawl_timeout: float = Field(30.0, gt=0, description="Seconds the crawler waits for one response.")
+    crawl_max_mb: int = Field(20, ge=1, description="Largest response body the crawler downloads, in MB.")
+    warc_max_mb: int = Field(100, ge=1, description="Size at which the crawler starts a new WARC file, in MB.")
+    redis_url: str | None = Field(
+        None, description="Redis URL of a shared crawl frontier (scrapy-redis); unset means a local frontier."
+    )
+    crawl_frontier: str = Field(
+        "default", description="Name of the shared Redis frontier: processes with the same name split one crawl."
+    )
+
+    @property
+    def user_agent(self) -> str:
+        return f"ESSPressSearch/0.1 (+{self.contact_url})"
 
     @property
     def raw_dir(self) -> Path:

@@ -12,6 +12,7 @@ import trafilatura
 from lxml import etree
 from pypdf import PdfReader
 from trafilatura.xml import xmltotxt
+from w3lib.encoding import html_to_unicode
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,26 @@ class Extracted:
     link_density: float = 0.0  # share of the main text's words inside links: high on listing pages
 
 
-def extract_html(body: bytes, url: str) -> Extracted:
+def decode_html(body: bytes, content_type: str | None) -> str:
+    """Text of an HTML body: the HTTP charset, else the page's own declaration, else detection.
+
+    Declarations of ISO-8859-1 are read as windows-1252, as browsers do, so that œ and ’ survive;
+    an undeclared body that is not UTF-8 is read as windows-1252, the usual legacy encoding in French.
+    """
+    return html_to_unicode(content_type, body, auto_detect_fun=utf8_or_windows_1252)[1]
+
+
+def utf8_or_windows_1252(body: bytes) -> str:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extracted:
     result = trafilatura.bare_extraction(
-        body,
+        decode_html(body, content_type),
         url=url,
         with_metadata=True,
         include_comments=False,

@@ -7,11 +7,9 @@ stopped and re-running never duplicates anything.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pipeline import nlp
@@ -20,6 +18,7 @@ from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
 from pipeline.extract import Extracted, ExtractionError, extract_html, extract_pdf
 from pipeline.index import VectorIndex
+from pipeline.locks import data_lock
 from pipeline.store import ChunkRow, Document, Store
 from pipeline.warc import RawPage, latest_pages, read_body
 
@@ -27,10 +26,6 @@ log = logging.getLogger(__name__)
 BATCH_DOCS = 16
 MIN_WORDS = 120  # below this, a page is navigation or a stub, not an article or report
 MAX_LINK_DENSITY = 0.2  # above this, a page is a listing of other pages (home, rubrique, archive)
-
-
-class ProcessLocked(RuntimeError):
-    """Another `ess process` holds the data directory."""
 
 
 @dataclass
@@ -41,33 +36,26 @@ class RunReport:
         self.counts[what] += n
 
 
-def document_id(url: str) -> str:
-    return hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+def document_id(key: str) -> str:
+    """Stable id from the page's canonical URL."""
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-@contextmanager
-def process_lock(settings: Settings):
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.data_dir / ".process.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ProcessLocked(f"another `ess process` is running on {settings.data_dir}") from None
-        yield
-
-
-def extract(page: RawPage, body: bytes) -> Extracted:
+def extract(page: RawPage, body: bytes) -> tuple[str, Extracted]:
+    """(kind, extracted) from the body, sniffed rather than trusted to the Content-Type."""
     if body[:5] == b"%PDF-":
-        return extract_pdf(body)
-    return extract_html(body, page.url)
+        return "pdf", extract_pdf(body)
+    if not body.strip():
+        raise ExtractionError("empty body")
+    return "html", extract_html(body, page.url, page.content_type)
 
 
-def to_document(page: RawPage, extracted: Extracted) -> Document:
+def to_document(page: RawPage, kind: str, extracted: Extracted) -> Document:
     return Document(
-        id=document_id(page.url),
+        id=document_id(page.key),
         url=page.url,
         source=page.source,
-        kind="pdf" if "pdf" in page.content_type else "html",
+        kind=kind,
         text=extracted.text,
         raw_hash=page.raw_hash,
         title=extracted.title,
@@ -103,12 +91,17 @@ class Processor:
 
     def pending(self) -> list[RawPage]:
         pages = latest_pages(self.settings.raw_dir)
-        todo = [p for p in pages.values() if self.store.raw_hash(document_id(p.url)) != p.raw_hash]
+        todo = [p for p in pages.values() if self.store.raw_hash(document_id(p.key)) != p.raw_hash]
         self.report.count("unchanged", len(pages) - len(todo))
         return todo
 
     def run(self) -> RunReport:
         todo = self.pending()
+        for page in [p for p in todo if p.gone]:
+            self.report.count(
+                "gone" if self.store.mark_gone(document_id(page.key), page.raw_hash) else "gone, never processed"
+            )
+        todo = [p for p in todo if not p.gone]
         for start in range(0, len(todo), BATCH_DOCS):
             self.process_batch(todo[start : start + BATCH_DOCS])
         self.store.close()
@@ -116,7 +109,7 @@ class Processor:
 
     def load(self, page: RawPage) -> Document | None:
         try:
-            extracted = extract(page, read_body(self.settings.raw_dir, page))
+            kind, extracted = extract(page, read_body(self.settings.raw_dir, page))
         except ExtractionError as exc:
             self.report.count(f"skipped: {exc}")
             log.info("skipped %s: %s", page.url, exc)
@@ -127,7 +120,7 @@ class Processor:
         if len(extracted.text.split()) < MIN_WORDS:
             self.report.count(f"skipped: fewer than {MIN_WORDS} words")
             return None
-        return to_document(page, extracted)
+        return to_document(page, kind, extracted)
 
     def process_batch(self, pages: list[RawPage]) -> None:
         docs = [doc for doc in map(self.load, pages) if doc is not None]
@@ -151,11 +144,16 @@ class Processor:
 
 def process(settings: Settings, reindex: bool = False) -> RunReport:
     """Process what changed; ``reindex`` rebuilds every document and the vector index from the archive."""
-    with process_lock(settings):
-        if reindex:
-            VectorIndex.drop(settings)
-            if settings.store_db.exists():
-                store = Store(settings.store_db)
-                store.forget_processing()
-                store.close()
-        return Processor(settings, get_embedder(settings)).run()
+    with data_lock(settings.data_dir, "process"):
+        return process_locked(settings, reindex)
+
+
+def process_locked(settings: Settings, reindex: bool = False) -> RunReport:
+    """``process`` for a caller that already holds the data-directory lock."""
+    if reindex:
+        VectorIndex.drop(settings)
+        if settings.store_db.exists():
+            store = Store(settings.store_db)
+            store.forget_processing()
+            store.close()
+    return Processor(settings, get_embedder(settings)).run()

@@ -7,9 +7,8 @@ import re
 import sqlite3
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
-
-from spacy.lang.fr.stop_words import STOP_WORDS
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -27,6 +26,7 @@ CREATE TABLE IF NOT EXISTS documents (
     fetched_at TEXT,
     warc_file TEXT,
     warc_offset INTEGER,
+    gone INTEGER NOT NULL DEFAULT 0,    -- the source now answers 404/410; the document stays searchable
     processed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
@@ -79,6 +79,7 @@ class Document:
     fetched_at: str | None = None
     warc_file: str | None = None
     warc_offset: int | None = None
+    gone: int = 0
 
 
 @dataclass
@@ -107,12 +108,20 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=1)
+def french_stop_words() -> frozenset[str]:
+    """spaCy's French function words (imported on first use: loading spaCy's French data takes seconds)."""
+    from spacy.lang.fr.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
 def query_terms(text: str) -> list[str]:
     """The query's content words, folded, in order, without repeats.
 
     French function words are dropped: matching "les" or "pour" would make every chunk a keyword hit.
     """
-    words = (w for w in WORD.findall(text) if len(w) > 1 and w.casefold() not in STOP_WORDS)
+    words = (w for w in WORD.findall(text) if len(w) > 1 and w.casefold() not in french_stop_words())
     return list(dict.fromkeys(fold(w) for w in words))
 
 
@@ -188,6 +197,12 @@ class Store:
             (key, mention.name, mention.label),
         )
         return self.db.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()["id"]
+
+    def mark_gone(self, doc_id: str, raw_hash: str) -> bool:
+        """Flag a document whose page is gone; False when there is no such document."""
+        with self.db:
+            cursor = self.db.execute("UPDATE documents SET gone = 1, raw_hash = ? WHERE id = ?", (raw_hash, doc_id))
+        return cursor.rowcount > 0
 
     def forget_processing(self) -> None:
         """Make every document look changed, so the next run re-extracts and re-embeds all of them."""

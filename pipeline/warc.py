@@ -1,4 +1,4 @@
-"""Read the crawler's WARC archive: the latest fetched version of every page, then its body on demand."""
+"""Read the crawler's WARC archive: the latest archived state of every page, its body on demand."""
 
 from __future__ import annotations
 
@@ -11,18 +11,28 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from crawler.archive import read_response_body
+from crawler.urls import canonical_url
+
 log = logging.getLogger(__name__)
+GONE_STATUSES = {"404", "410"}
 
 
 @dataclass
 class RawPage:
     url: str
+    key: str  # canonical URL
     source: str
+    status: int
     content_type: str
     fetched_at: str
     warc_file: str
     offset: int
     raw_hash: str
+
+    @property
+    def gone(self) -> bool:
+        return self.status in (404, 410)
 
 
 def _page_records(path: Path) -> Iterator[RawPage]:
@@ -32,12 +42,16 @@ def _page_records(path: Path) -> Iterator[RawPage]:
             headers = record.rec_headers
             if record.rec_type != "response" or headers.get_header("ESS-Role") != "page":
                 continue
-            if record.http_headers is None or record.http_headers.get_statuscode() != "200":
+            status = record.http_headers.get_statuscode() if record.http_headers else ""
+            if status != "200" and status not in GONE_STATUSES:
                 continue
-            body_hash = hashlib.sha256(record.content_stream().read()).hexdigest()
-            yield RawPage(
-                url=headers.get_header("WARC-Target-URI"),
+            url = headers.get_header("WARC-Target-URI")
+            body_hash = hashlib.sha256(record.content_stream().read()).hexdigest()  # before the offset, which
+            yield RawPage(  # warcio finds by reading the record to its end
+                url=url,
+                key=canonical_url(url),
                 source=headers.get_header("ESS-Source") or "",
+                status=int(status),
                 content_type=record.http_headers.get_header("Content-Type") or "",
                 fetched_at=headers.get_header("WARC-Date"),
                 warc_file=path.name,
@@ -47,19 +61,19 @@ def _page_records(path: Path) -> Iterator[RawPage]:
 
 
 def latest_pages(raw_dir: Path) -> dict[str, RawPage]:
-    """URL -> its most recent archived 200 response, over every completed WARC file (oldest first)."""
+    """Canonical URL -> its most recent archived page record (200, or 404/410 once gone), oldest file first.
+
+    A damaged file (for instance the last record of a killed crawl) is read up to the damage.
+    """
     latest: dict[str, RawPage] = {}
     for path in sorted(raw_dir.glob("*.warc.gz")):
         try:
             for page in _page_records(path):
-                latest[page.url] = page
-        except (ArchiveLoadFailed, EOFError, OSError) as exc:
+                latest[page.key] = page
+        except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
             log.warning("%s: stopped reading at a damaged record: %s", path.name, exc)
     return latest
 
 
 def read_body(raw_dir: Path, page: RawPage) -> bytes:
-    with open(raw_dir / page.warc_file, "rb") as stream:
-        stream.seek(page.offset)
-        record = next(iter(ArchiveIterator(stream)))
-        return record.content_stream().read()
+    return read_response_body(raw_dir, page.warc_file, page.offset)

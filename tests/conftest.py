@@ -6,26 +6,48 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from tests_support import SITES
 
 from crawler.sitehost import SiteHost
 from pipeline.config import Settings
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SITES = FIXTURES / "sites"
 TEST_SPACY_MODEL = "fr_core_news_sm"
 
 
-def registry_toml(urls: dict[str, str]) -> str:
+def registry_toml(urls: dict[str, str], **fields) -> str:
+    """A registry with one source per {name: base URL}; ``fields`` override the table's defaults."""
+    defaults = {"max_depth": 3, "max_pages": 50, "allow_private": True, **fields}
     tables = []
     for name, url in urls.items():
-        tables.append(
-            f'[[source]]\nname = "{name}"\ntitle = "{name.title()}"\nkind = "media"\nhomepage = "{url}/"\n'
-            f"max_depth = 3\nmax_pages = 50\nallow_private = true\n"
-        )
+        lines = [f'name = "{name}"', f'title = "{name.title()}"', 'kind = "media"', f'homepage = "{url}/"']
+        lines += [f"{key} = {json.dumps(value)}" for key, value in defaults.items()]
+        tables.append("[[source]]\n" + "\n".join(lines) + "\n")
     return "\n".join(tables)
+
+
+def with_registry(settings: Settings, urls: dict[str, str], **fields) -> Settings:
+    """``settings`` on a registry written into its data directory."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / "sources.toml"
+    path.write_text(registry_toml(urls, **fields))
+    return settings.model_copy(update={"sources": path})
+
+
+def run_ess(settings: Settings, *args: str, timeout: int = 300, **env: str) -> subprocess.CompletedProcess:
+    """The real `ess` command in a child process (Scrapy's reactor runs once per process)."""
+    variables = {
+        **os.environ,
+        "ESS_DATA_DIR": str(settings.data_dir),
+        "ESS_SOURCES": str(settings.sources),
+        "ESS_CRAWL_DELAY": "0",
+        "ESS_SPACY_MODEL": settings.spacy_model,
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args], env=variables, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="session")
@@ -43,30 +65,16 @@ def embedder(base_settings):
 
 @pytest.fixture(scope="session")
 def fixture_sites():
-    """The two fixture sites served on free loopback ports: {name: base URL}."""
+    """The two fixture sites, alpha and beta, served on free loopback ports."""
     with SiteHost([(SITES / "alpha", 0), (SITES / "beta", 0)]) as host:
-        yield dict(zip(("alpha", "beta"), host.urls(), strict=True))
-
-
-def crawl_with_cli(settings: Settings) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "ESS_DATA_DIR": str(settings.data_dir),
-        "ESS_SOURCES": str(settings.sources),
-        "ESS_CRAWL_DELAY": "0",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "crawl", "--json"], env=env, capture_output=True, text=True, timeout=300
-    )
+        yield host
 
 
 @pytest.fixture(scope="session")
 def crawled(base_settings, fixture_sites):
     """The fixture sites crawled by the real `ess crawl` into the temporary data directory."""
-    registry = base_settings.data_dir / "sources.toml"
-    registry.write_text(registry_toml(fixture_sites))
-    settings = base_settings.model_copy(update={"sources": registry})
-    done = crawl_with_cli(settings)
+    settings = with_registry(base_settings, dict(zip(("alpha", "beta"), fixture_sites.urls(), strict=True)))
+    done = run_ess(settings, "crawl", "--json")
     assert done.returncode == 0, done.stderr[-3000:]
     return settings, json.loads(done.stdout)
 
@@ -94,3 +102,15 @@ def client(processed):
 @pytest.fixture(scope="session")
 def queries() -> list[dict]:
     return json.loads((SITES / "queries.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def ess():
+    """Run the real `ess` command: ``ess(settings, "crawl", "--json", ESS_X="1")``."""
+    return run_ess
+
+
+@pytest.fixture(scope="session")
+def registry():
+    """Write a registry for {name: base URL} into a settings' data directory: ``registry(settings, urls, **fields)``."""
+    return with_registry

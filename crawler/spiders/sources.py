@@ -1,24 +1,35 @@
-"""A generic spider driven by the sources registry: start pages, feeds, sitemaps, in-site links."""
+"""A generic spider driven by the sources registry: start pages, feeds, sitemaps, in-site links.
+
+``mode = "crawl"`` discovers: it follows links, also from the archived copy of pages that answer
+304 Not Modified. ``mode = "recrawl"`` revisits the known pages of each source with conditional
+requests and looks for new ones in feeds, sitemaps, start pages and changed pages only.
+"""
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
+from pathlib import Path
+from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
-from crawler.items import FetchedResponse
+from crawler.archive import read_response_body
+from crawler.items import FetchedResponse, FetchFailure
+from crawler.middlewares import Refused
 from crawler.registry import Source
+from crawler.state import CrawlState
+from crawler.urls import canonical_url, clean_url
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 KEPT_EXTENSIONS = {"pdf"}
+HANDLED_STATUSES = [304, 404, 410]
 
 
 def now_iso() -> str:
@@ -32,30 +43,29 @@ def content_type(response: Response) -> str:
 
 def page_kind(response: Response) -> str | None:
     """``html`` or ``pdf`` for what we keep (sniffing the body when the header lies), else None."""
-    mime = content_type(response)
-    if response.body[:5] == b"%PDF-" or mime == "application/pdf":
-        return "pdf" if response.body[:5] == b"%PDF-" else None
+    if response.body[:5] == b"%PDF-":
+        return "pdf"
     head = response.body[:1024].lstrip().lower()
-    if mime in ("text/html", "application/xhtml+xml") or head.startswith((b"<!doctype html", b"<html")):
+    if content_type(response) in ("text/html", "application/xhtml+xml") or head.startswith(
+        (b"<!doctype html", b"<html")
+    ):
         return "html"
     return None
 
 
-def is_private_literal(url: str) -> bool:
-    try:
-        address = ipaddress.ip_address(urlsplit(url).hostname or "")
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local
+def decoded_headers(headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
 
 
 class SourcesSpider(scrapy.Spider):
     name = "sources"
 
-    def __init__(self, sources: list[Source], **kwargs):
+    def __init__(self, sources: list[Source], mode: str = "crawl", max_pages: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.sources = {s.name: s for s in sources}
-        self.pages_seen: dict[str, set[str]] = {s.name: set() for s in sources}
+        self.mode, self.max_pages = mode, max_pages
+        self.seen: dict[str, str] = {}  # canonical URL -> source that scheduled it
+        self.page_counts = dict.fromkeys(self.sources, 0)
         self.link_extractors = {
             s.name: LinkExtractor(
                 allow=s.allow, deny=s.deny, deny_extensions=[e for e in IGNORED_EXTENSIONS if e not in KEPT_EXTENSIONS]
@@ -63,140 +73,254 @@ class SourcesSpider(scrapy.Spider):
             for s in sources
         }
 
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.settings.get("ESS_DATA_DIR"))
+
+    @property
+    def state(self) -> CrawlState:
+        if not hasattr(self, "_state"):
+            self._state = CrawlState(self.data_dir / "crawl.sqlite")
+        return self._state
+
+    def closed(self, reason: str) -> None:
+        if hasattr(self, "_state"):
+            self._state.close()
+
+    # --- requests ---------------------------------------------------------------------------------
+
     async def start(self):
         for source in self.sources.values():
             for request in self.seed_requests(source):
-                yield request
+                if request is not None:
+                    yield request
 
     def seed_requests(self, source: Source):
         for root in source.roots():
-            yield self.fetch(source, root + "/robots.txt", self.parse_robots, "robots")
-            yield self.fetch(source, root + "/sitemap.xml", self.parse_sitemap, "sitemap")
+            yield self.request(source, root + "/robots.txt", self.parse_robots, "robots", conditional=False)
+            yield self.request(source, root + "/sitemap.xml", self.parse_sitemap, "sitemap")
         for url in source.sitemaps:
-            yield self.fetch(source, url, self.parse_sitemap, "sitemap")
+            yield self.request(source, url, self.parse_sitemap, "sitemap")
         for url in source.feeds:
-            yield self.fetch(source, url, self.parse_feed, "feed")
+            yield self.request(source, url, self.parse_feed, "feed")
         for url in source.start_urls:
             yield self.page_request(source, url, depth=0)
+        if self.mode == "recrawl":
+            for row in self.state.known_pages(source.name):
+                yield self.page_request(source, row["fetch_url"], depth=row["depth"])
 
-    def fetch(self, source: Source, url: str, callback, role: str, depth: int = 0):
-        if is_private_literal(url) and not source.allow_private:
-            self.count_skip("private_address")
-            return None
-        meta = {"source": source.name, "role": role, "ess_depth": depth}
-        return scrapy.Request(url, callback=callback, meta=meta, errback=self.on_error)
+    def request(self, source: Source, url: str, callback, role: str, depth: int = 0, conditional: bool = True):
+        url = clean_url(url)
+        meta = {"source": source.name, "role": role, "ess_depth": depth, "handle_httpstatus_list": HANDLED_STATUSES}
+        headers = self.conditional_headers(url) if conditional else {}
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers)
+
+    def conditional_headers(self, url: str) -> dict[str, str]:
+        row = self.state.get(canonical_url(url))
+        if row is None or row["warc_file"] is None or row["gone"]:
+            return {}
+        headers = {}
+        if row["etag"]:
+            headers["If-None-Match"] = row["etag"]
+        if row["last_modified"]:
+            headers["If-Modified-Since"] = row["last_modified"]
+        return headers
 
     def page_request(self, source: Source, url: str, depth: int):
-        """A request for a page not yet scheduled, while the source is under its ``max_pages``."""
-        seen = self.pages_seen[source.name]
-        url = url.split("#", 1)[0]
-        if url in seen:
+        """A request for a page no source has scheduled yet, while this source is under its page limit."""
+        key = canonical_url(url)
+        if key in self.seen:
             return None
-        if len(seen) >= source.max_pages:
-            self.count_skip("max_pages")
+        limit = min(source.max_pages, self.max_pages or source.max_pages)
+        if self.page_counts[source.name] >= limit:
+            self.count(source.name, "skipped/max_pages")
             return None
-        request = self.fetch(source, url, self.parse_page, "page", depth)
-        if request is not None:
-            seen.add(url)
-        return request
+        self.seen[key] = source.name
+        self.page_counts[source.name] += 1
+        return self.request(source, url, self.parse_page, "page", depth)
 
-    def count_skip(self, reason: str) -> None:
-        self.crawler.stats.inc_value(f"ess/skipped/{reason}")
+    # --- bookkeeping ------------------------------------------------------------------------------
 
-    def on_error(self, failure) -> None:
+    def count(self, source: str, what: str) -> None:
+        self.crawler.stats.inc_value(f"ess/{source}/{what}")
+
+    def on_error(self, failure):
+        request = failure.request
+        source = request.meta.get("source", "?")
+        reason = self.failure_reason(failure)
+        self.count(source, reason)
+        self.logger.info("%s: %s (%s)", reason, request.url, failure.value)
+        if request.meta.get("role") == "page" and reason.startswith("errors/"):
+            yield FetchFailure(source, canonical_url(request.url), request.url, reason, now_iso())
+
+    @staticmethod
+    def failure_reason(failure) -> str:
+        if failure.check(Refused):
+            return f"skipped/{failure.value.reason}"
+        if failure.check(HttpError):
+            role = failure.request.meta.get("role")
+            status = failure.value.response.status
+            return f"skipped/{role}_not_found" if role != "page" and status in (404, 410) else f"errors/http_{status}"
         if failure.check(IgnoreRequest):
-            self.count_skip("ignored_request")
-            self.logger.info("not fetched: %s (%s)", failure.request.url, failure.value)
-            return
-        self.crawler.stats.inc_value(f"ess/errors/{failure.type.__name__}")
-        self.logger.warning("fetch failed: %s (%s)", failure.request.url, failure.value)
-
-    def source_of(self, response: Response) -> Source:
-        return self.sources[response.meta["source"]]
+            text = str(failure.value)
+            return (
+                "robots_blocked" if "robots.txt" in text else "skipped/" + text.split(":")[0].lower().replace(" ", "_")
+            )
+        return f"errors/{failure.type.__name__}"
 
     def item(self, response: Response) -> FetchedResponse:
-        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, values in response.headers.items() for v in values]
         return FetchedResponse(
             source=response.meta["source"],
+            key=canonical_url(response.url),
             url=response.url,
             status=response.status,
-            headers=headers,
+            reason=response_reason(response),
+            request_headers=decoded_headers(response.request.headers),
+            headers=decoded_headers(response.headers),
             body=response.body,
             role=response.meta["role"],
             depth=response.meta["ess_depth"],
             fetched_at=now_iso(),
         )
 
+    def content(self, response: Response) -> Response | None:
+        """The response to read: itself, or on 304 its archived copy (None when links need not be read again)."""
+        if response.status != 304:
+            return response
+        if self.mode != "crawl":
+            return None
+        row = self.state.get(canonical_url(response.url))
+        if row is None or row["warc_file"] is None:
+            return None
+        body = read_response_body(self.data_dir / "raw", row["warc_file"], row["warc_offset"])
+        headers = {"Content-Type": row["content_type"] or "text/html"}
+        return HtmlResponse(response.url, body=body, headers=headers, request=response.request)
+
+    # --- callbacks --------------------------------------------------------------------------------
+
     def parse_page(self, response: Response):
+        source = response.meta["source"]
+        self.count(source, "fetched")
+        if response.status in (304, 404, 410):
+            yield self.item(response)
+            if response.status == 304 and (archived := self.content(response)) is not None:
+                yield from self.follow(archived)
+            return
         kind = page_kind(response)
         if kind is None:
-            self.count_skip("content_type:" + (content_type(response) or "none"))
+            self.count(source, "skipped/content_type:" + (content_type(response) or "none"))
             return
-        self.crawler.stats.inc_value(f"ess/pages/{kind}")
+        if not response.body.strip():
+            self.count(source, "skipped/empty_body")
+            return
         yield self.item(response)
         if kind == "html":
-            yield from self.follow_feeds(response)
-            yield from self.follow_links(response)
+            yield from self.follow(response)
 
-    def follow_links(self, response: TextResponse):
-        source, depth = self.source_of(response), response.meta["ess_depth"] + 1
+    def follow(self, response: HtmlResponse):
+        yield from self.follow_feeds(response)
+        yield from self.follow_links(response)
+
+    def follow_links(self, response: HtmlResponse):
+        source, depth = self.sources[response.meta["source"]], response.meta["ess_depth"] + 1
         if depth > source.max_depth:
             return
         for link in self.link_extractors[source.name].extract_links(response):
-            if source.owns(link.url):
-                yield self.page_request(source, link.url, depth)
+            if not source.owns(link.url):
+                self.count(source.name, "skipped/off_source_link")
+            elif (request := self.page_request(source, link.url, depth)) is not None:
+                yield request
 
-    def follow_feeds(self, response: TextResponse):
-        source = self.source_of(response)
+    def follow_feeds(self, response: HtmlResponse):
+        source = self.sources[response.meta["source"]]
         for link in response.css("link[rel~=alternate]"):
-            if link.attrib.get("type", "").lower() in FEED_TYPES and link.attrib.get("href"):
-                url = response.urljoin(link.attrib["href"])
-                if source.owns(url):
-                    yield self.fetch(source, url, self.parse_feed, "feed")
+            href = link.attrib.get("href")
+            if link.attrib.get("type", "").lower() in FEED_TYPES and href:
+                url = response.urljoin(href)
+                if source.owns(url) and canonical_url(url) not in self.seen:
+                    self.seen[canonical_url(url)] = source.name
+                    yield self.request(source, url, self.parse_feed, "feed")
 
     def parse_robots(self, response: Response):
-        source = self.source_of(response)
+        source = self.sources[response.meta["source"]]
         for url in sitemap_urls_from_robots(response.body, base_url=response.url):
             if source.owns(url):
-                yield self.fetch(source, url, self.parse_sitemap, "sitemap")
+                yield self.request(source, url, self.parse_sitemap, "sitemap")
 
     def parse_sitemap(self, response: Response):
-        body = self.sitemap_body(response)
-        if body is None:
-            self.count_skip("bad_sitemap")
+        source = self.sources[response.meta["source"]]
+        if response.status in (404, 410):
+            self.count(source.name, "skipped/sitemap_not_found")
             return
         yield self.item(response)
-        source = self.source_of(response)
+        content = self.content(response)
+        body = self.sitemap_body(content) if content is not None else None
+        if content is not None and body is None:
+            self.count(source.name, "skipped/bad_sitemap")
+            return
+        yield from self.sitemap_requests(source, response.url, body or b"")
+
+    def sitemap_requests(self, source: Source, base: str, body: bytes):
+        if not body:
+            return
         sitemap = Sitemap(body)
         for entry in sitemap:
-            url = urljoin(response.url, entry.get("loc", ""))
+            url = urljoin(base, entry.get("loc", "").strip())
             if not source.owns(url):
-                self.count_skip("off_source")
+                self.count(source.name, "skipped/off_source_link")
             elif sitemap.type == "sitemapindex":
-                yield self.fetch(source, url, self.parse_sitemap, "sitemap")
+                yield self.request(source, url, self.parse_sitemap, "sitemap")
             elif self.link_extractors[source.name].matches(url):
-                yield self.page_request(source, url, depth=0)
+                if (request := self.page_request(source, url, depth=0)) is not None:
+                    yield request
 
     def sitemap_body(self, response: Response) -> bytes | None:
         body = response.body
         if body[:2] == b"\x1f\x8b":
             try:
-                body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+                body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
             except Exception:  # noqa: BLE001 - any decompression failure is a counted skip
                 return None
-        return body if b"<urlset" in body[:4096] or b"<sitemapindex" in body[:4096] else None
+        head = body[:4096]
+        return body if b"<urlset" in head or b"<sitemapindex" in head else None
 
     def parse_feed(self, response: Response):
-        source = self.source_of(response)
-        selector = Selector(body=response.body, type="xml")
-        selector.remove_namespaces()
-        links = selector.xpath("//item/link/text()").getall()
-        links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
-        if not links:
-            self.count_skip("empty_or_bad_feed")
+        source = self.sources[response.meta["source"]]
+        if response.status in (404, 410):
+            self.count(source.name, "skipped/feed_not_found")
             return
         yield self.item(response)
+        content = self.content(response)
+        if content is None:
+            return
+        links = feed_links(content.body)
+        if not links:
+            self.count(source.name, "skipped/empty_or_bad_feed")
         for href in links:
             url = response.urljoin(href.strip())
-            if source.owns(url) and self.link_extractors[source.name].matches(url):
-                yield self.page_request(source, url, depth=0)
+            if not source.owns(url):
+                self.count(source.name, "skipped/off_source_link")
+            elif self.link_extractors[source.name].matches(url):
+                if (request := self.page_request(source, url, depth=0)) is not None:
+                    yield request
+
+
+def feed_links(body: bytes) -> list[str]:
+    """Item links of an RSS 2.0 or Atom feed; [] when the XML is broken or is no feed."""
+    try:
+        selector = Selector(body=body, type="xml")
+    except ValueError:
+        return []
+    selector.remove_namespaces()
+    links = selector.xpath("//item/link/text()").getall()
+    links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
+    return [link for link in links if link.strip()]
+
+
+def response_reason(response: Response) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(response.status).phrase
+    except ValueError:
+        return "Unknown"

@@ -7,7 +7,8 @@ import shutil
 import pytest
 
 from pipeline.index import IndexMismatch, VectorIndex
-from pipeline.run import ProcessLocked, document_id, process, process_lock
+from pipeline.locks import Busy, data_lock
+from pipeline.run import document_id, process
 from pipeline.store import Store
 
 
@@ -43,11 +44,13 @@ def test_document_ids_are_stable():
     assert document_id("http://127.0.0.1:1/a") == document_id("http://127.0.0.1:1/a") != document_id("http://x/b")
 
 
-def test_a_second_process_is_refused_while_one_runs(base_settings):
-    with process_lock(base_settings):
-        with pytest.raises(ProcessLocked, match="another `ess process`"):
-            with process_lock(base_settings):
+def test_a_second_writer_is_refused_while_one_runs(tmp_path):
+    with data_lock(tmp_path, "recrawl"):
+        with pytest.raises(Busy, match=r"in use by `ess recrawl` \(pid \d+\)"):
+            with data_lock(tmp_path, "process"):
                 pass
+    with data_lock(tmp_path, "process"):  # released: the next run goes ahead
+        pass
 
 
 def test_an_index_built_by_another_model_is_refused(processed, embedder):

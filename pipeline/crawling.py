@@ -1,0 +1,62 @@
+"""Crawls as the `ess` command runs them: ESS settings into Scrapy settings, a lock, a summary per source."""
+
+from __future__ import annotations
+
+from crawler.pipelines import source_summaries
+from crawler.registry import Source
+from crawler.run import run_crawl, scrapy_settings
+from pipeline.config import Settings
+from pipeline.locks import data_lock
+
+COLUMNS = ("fetched", "new", "changed", "unchanged", "not_modified", "gone", "robots_blocked")
+
+
+class CrawlFailed(RuntimeError):
+    """Nothing could be fetched; the message gives the errors seen."""
+
+
+def crawler_settings(settings: Settings, command: str):
+    overrides = {
+        "ESS_DATA_DIR": str(settings.data_dir),
+        "ESS_COMMAND": command,
+        "ESS_WARC_MAX_BYTES": settings.warc_max_mb * 1024 * 1024,
+        "DOWNLOAD_DELAY": settings.crawl_delay,
+        "AUTOTHROTTLE_START_DELAY": max(settings.crawl_delay, 0.1),
+        "DOWNLOAD_MAXSIZE": settings.crawl_max_mb * 1024 * 1024,
+        "DOWNLOAD_TIMEOUT": settings.crawl_timeout,
+        "USER_AGENT": settings.user_agent,
+    }
+    return scrapy_settings(overrides, settings.redis_url, settings.crawl_frontier)
+
+
+def crawl_sources(
+    settings: Settings, sources: list[Source], mode: str, max_pages: int | None = None, then_process: bool = False
+) -> tuple[dict, dict | None]:
+    """Crawl (and process, if asked) under one data-directory lock; return the crawl's {source: counters}
+    and the processing counters."""
+    with data_lock(settings.data_dir, mode):
+        stats = run_crawl(sources, crawler_settings(settings, mode), mode=mode, max_pages=max_pages)
+        summaries = source_summaries(stats)
+        if not any(s.get("fetched") for s in summaries.values()):
+            errors = {k: v for s in summaries.values() for k, v in s.items() if k.startswith(("errors/", "skipped/"))}
+            raise CrawlFailed(
+                f"nothing could be fetched from {len(sources)} source(s); seen: {errors or 'no response'}"
+            )
+        processed = None
+        if then_process:
+            from pipeline.run import process_locked  # loads spaCy and torch: only when processing follows
+
+            processed = dict(process_locked(settings).counts)
+    return summaries, processed
+
+
+def summary_table(summaries: dict[str, dict]) -> str:
+    """One line per source with the main counters, then skips and errors by reason."""
+    header = f"{'source':<24}" + "".join(f"{c.replace('_', ' '):>14}" for c in COLUMNS)
+    lines = [header]
+    for source, counts in sorted(summaries.items()):
+        lines.append(f"{source:<24}" + "".join(f"{counts.get(c, 0):>14}" for c in COLUMNS))
+        details = {k: v for k, v in counts.items() if k.startswith(("skipped/", "errors/"))}
+        if details:
+            lines.append("    " + ", ".join(f"{k} {v}" for k, v in sorted(details.items())))
+    return "\n".join(lines)
