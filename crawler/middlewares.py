@@ -12,8 +12,12 @@ from time import time
 from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
+from twisted.internet.defer import Deferred
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +103,14 @@ class PoliteRetryMiddleware(RetryMiddleware):
         self.base_wait = settings.getfloat("RETRY_BASE_WAIT", 1.0)
         self.max_wait = settings.getfloat("RETRY_MAX_WAIT", 60.0)
 
+    def process_exception(self, request, exception):
+        if request.meta.get("dont_obey_robotstxt"):
+            return None
+        return super().process_exception(request, exception)
+
     async def process_response(self, request, response):
+        if request.meta.get("dont_obey_robotstxt"):
+            return response  # robots.txt itself: a failure blocks the site for this run (RFC 9309), no retry
         if response.status not in self.BACKOFF_STATUSES or request.meta.get("dont_retry"):
             return super().process_response(request, response)
         attempt = request.meta.get("retry_times", 0)
@@ -111,3 +122,34 @@ class PoliteRetryMiddleware(RetryMiddleware):
             return response
         await asyncio.sleep(wait)
         return self._retry(request, response_status_message(response.status)) or response
+
+
+class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt support, with two corrections.
+
+    - RFC 9309 for servers that fail: a robots.txt answered with a 5xx means the site is unreachable
+      and must not be crawled now; a 4xx means no rules (all allowed).
+    - Requests that wait for a site's robots.txt while it downloads all get its rules. In Scrapy 2.19
+      they await the same Deferred through ``asFuture``, which hands the parser to the first waiter
+      and ``None`` (allow all) to the others, so their pages were fetched unchecked.
+    """
+
+    DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+    async def robot_parser(self, request):
+        netloc = urlparse_cached(request).netloc
+        pending = self._parsers.get(netloc)
+        if not isinstance(pending, Deferred):
+            return await super().robot_parser(request)
+        done = Deferred()
+        pending.addBoth(lambda result: done.callback(None) or result)
+        await maybe_deferred_to_future(done)
+        parser = self._parsers[netloc]  # set before the pending Deferred fires
+        return None if isinstance(parser, Deferred) else parser
+
+    async def _parse_robots(self, response, netloc, request):
+        if response.status >= 500:
+            self.crawler.stats.inc_value("ess/robots_unreachable")
+            log.warning("%s answered robots.txt with %d: not crawled in this run", netloc, response.status)
+            response = response.replace(body=self.DISALLOW_ALL)
+        await super()._parse_robots(response, netloc, request)

@@ -60,6 +60,9 @@ class WarcArchivePipeline:
             self.state.touched(item.key, item.fetched_at, 304)
             return "not_modified"
         gone = item.status in GONE_STATUSES
+        if gone and (prior is None or prior["warc_file"] is None):
+            self.state.failed(item.key, item.source, item.url, f"http_{item.status}", item.fetched_at)
+            return "not_found"  # a broken link, never a page of ours: nothing to archive
         digest = content_hash(item.body)
         if prior is not None and prior["status"] is not None and bool(prior["gone"]) == gone:
             if gone or prior["content_hash"] == digest:

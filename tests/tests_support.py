@@ -4,3 +4,4 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITES = FIXTURES / "sites"
+DEMO = Path(__file__).resolve().parents[1] / "corpus" / "demo"

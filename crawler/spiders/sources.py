@@ -13,12 +13,13 @@ from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
+from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
-from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+from scrapy.utils.sitemap import Sitemap
 
 from crawler.archive import read_response_body
 from crawler.items import FetchedResponse, FetchFailure
@@ -30,6 +31,7 @@ from crawler.urls import canonical_url, clean_url
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 KEPT_EXTENSIONS = {"pdf"}
 HANDLED_STATUSES = [304, 404, 410]
+ERROR_NAMES = {"DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "DNSLookupError": "dns_lookup"}
 
 
 def now_iso() -> str:
@@ -73,6 +75,25 @@ class SourcesSpider(scrapy.Spider):
             for s in sources
         }
 
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
+        crawler.signals.connect(spider.on_robots, signal=signals.robots_parsed)
+        return spider
+
+    def on_robots(self, robotparser, request) -> None:
+        """Sitemaps named in a robots.txt the robots middleware just read (no second fetch of it)."""
+        source = self.sources.get(request.meta.get("source"))
+        for url in getattr(getattr(robotparser, "rp", None), "sitemaps", ()):
+            if source is not None and source.owns(url):
+                self.crawler.engine.crawl(self.request(source, url, self.parse_sitemap, "sitemap"))
+
+    def on_dropped(self, request, spider=None) -> None:
+        """A redirect to a URL already fetched (a loop, or a second way to one page) is dropped: count it."""
+        if request.meta.get("redirect_times"):
+            self.count(request.meta.get("source", "?"), "skipped/redirect_to_known_url")
+
     @property
     def data_dir(self) -> Path:
         return Path(self.settings.get("ESS_DATA_DIR"))
@@ -97,7 +118,6 @@ class SourcesSpider(scrapy.Spider):
 
     def seed_requests(self, source: Source):
         for root in source.roots():
-            yield self.request(source, root + "/robots.txt", self.parse_robots, "robots", conditional=False)
             yield self.request(source, root + "/sitemap.xml", self.parse_sitemap, "sitemap")
         for url in source.sitemaps:
             yield self.request(source, url, self.parse_sitemap, "sitemap")
@@ -109,10 +129,10 @@ class SourcesSpider(scrapy.Spider):
             for row in self.state.known_pages(source.name):
                 yield self.page_request(source, row["fetch_url"], depth=row["depth"])
 
-    def request(self, source: Source, url: str, callback, role: str, depth: int = 0, conditional: bool = True):
+    def request(self, source: Source, url: str, callback, role: str, depth: int = 0):
         url = clean_url(url)
         meta = {"source": source.name, "role": role, "ess_depth": depth, "handle_httpstatus_list": HANDLED_STATUSES}
-        headers = self.conditional_headers(url) if conditional else {}
+        headers = self.conditional_headers(url)
         return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers)
 
     def conditional_headers(self, url: str) -> dict[str, str]:
@@ -166,7 +186,10 @@ class SourcesSpider(scrapy.Spider):
             return (
                 "robots_blocked" if "robots.txt" in text else "skipped/" + text.split(":")[0].lower().replace(" ", "_")
             )
-        return f"errors/{failure.type.__name__}"
+        name = failure.type.__name__
+        if name == "DownloadCancelledError" and "max size" in str(failure.value):
+            return "skipped/too_large"
+        return f"errors/{ERROR_NAMES.get(name, name)}"
 
     def item(self, response: Response) -> FetchedResponse:
         return FetchedResponse(
@@ -241,12 +264,6 @@ class SourcesSpider(scrapy.Spider):
                     self.seen[canonical_url(url)] = source.name
                     yield self.request(source, url, self.parse_feed, "feed")
 
-    def parse_robots(self, response: Response):
-        source = self.sources[response.meta["source"]]
-        for url in sitemap_urls_from_robots(response.body, base_url=response.url):
-            if source.owns(url):
-                yield self.request(source, url, self.parse_sitemap, "sitemap")
-
     def parse_sitemap(self, response: Response):
         source = self.sources[response.meta["source"]]
         if response.status in (404, 410):
@@ -263,6 +280,8 @@ class SourcesSpider(scrapy.Spider):
     def sitemap_requests(self, source: Source, base: str, body: bytes):
         if not body:
             return
+        if not body.rstrip().endswith((b"</urlset>", b"</sitemapindex>")):
+            self.count(source.name, "skipped/truncated_sitemap")  # what parses before the cut is still used
         sitemap = Sitemap(body)
         for entry in sitemap:
             url = urljoin(base, entry.get("loc", "").strip())
@@ -282,7 +301,8 @@ class SourcesSpider(scrapy.Spider):
             except Exception:  # noqa: BLE001 - any decompression failure is a counted skip
                 return None
         head = body[:4096]
-        return body if b"<urlset" in head or b"<sitemapindex" in head else None
+        is_xml = head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+        return body if is_xml and (b"<urlset" in head or b"<sitemapindex" in head) else None
 
     def parse_feed(self, response: Response):
         source = self.sources[response.meta["source"]]
@@ -296,6 +316,8 @@ class SourcesSpider(scrapy.Spider):
         links = feed_links(content.body)
         if not links:
             self.count(source.name, "skipped/empty_or_bad_feed")
+        elif not content.body.rstrip().endswith((b"</rss>", b"</feed>", b"RDF>")):
+            self.count(source.name, "skipped/truncated_feed")  # the links before the cut are still followed
         for href in links:
             url = response.urljoin(href.strip())
             if not source.owns(url):
