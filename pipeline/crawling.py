@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from crawler.pipelines import source_summaries
 from crawler.registry import Source
 from crawler.run import run_crawl, scrapy_settings
@@ -38,9 +40,12 @@ def crawl_sources(
         stats = run_crawl(sources, crawler_settings(settings, mode), mode=mode, max_pages=max_pages)
         summaries = source_summaries(stats)
         if not any(s.get("fetched") for s in summaries.values()):
-            errors = {k: v for s in summaries.values() for k, v in s.items() if k.startswith(("errors/", "skipped/"))}
+            errors = Counter()
+            for counts in summaries.values():
+                errors.update({k: v for k, v in counts.items() if k.startswith(("errors/", "skipped/"))})
             raise CrawlFailed(
-                f"nothing could be fetched from {len(sources)} source(s); seen: {errors or 'no response'}"
+                f"nothing could be fetched from {len(sources)} source(s) (network down, or hosts unknown?); "
+                f"seen: {dict(errors) or 'no response'}"
             )
         processed = None
         if then_process:

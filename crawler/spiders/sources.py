@@ -31,7 +31,13 @@ from crawler.urls import canonical_url, clean_url
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 KEPT_EXTENSIONS = {"pdf"}
 HANDLED_STATUSES = [304, 404, 410]
-ERROR_NAMES = {"DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "DNSLookupError": "dns_lookup"}
+ERROR_NAMES = {
+    "DownloadTimeoutError": "timeout",
+    "TimeoutError": "timeout",
+    "DNSLookupError": "dns_lookup",
+    "CannotResolveHostError": "dns_lookup",
+    "ConnectionRefusedError": "connection_refused",
+}
 
 
 def now_iso() -> str:
@@ -180,6 +186,8 @@ class SourcesSpider(scrapy.Spider):
         if failure.check(HttpError):
             role = failure.request.meta.get("role")
             status = failure.value.response.status
+            if 300 <= status < 400:
+                return "skipped/redirect_not_followed"  # e.g. to file:// or without a Location
             return f"skipped/{role}_not_found" if role != "page" and status in (404, 410) else f"errors/http_{status}"
         if failure.check(IgnoreRequest):
             text = str(failure.value)
