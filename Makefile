@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo crawl process serve test lint clean
+.PHONY: install demo crawl recrawl process serve test bench lint clean
 
 install: $(STAMP)
 
@@ -21,6 +21,9 @@ demo: install
 crawl: install
 	$(BIN)/ess crawl
 
+recrawl: install   # safe from cron: a lock refuses an overlapping run
+	$(BIN)/ess recrawl --process
+
 process: install
 	$(BIN)/ess process
 
@@ -29,6 +32,9 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+bench: install   # crawl speed beside a do-nothing Scrapy spider (1,000-page local site, 3 rounds)
+	$(BIN)/python -m tests.bench.crawl 1000 3
 
 lint: install
 	$(BIN)/ruff check crawler pipeline search_api tests

@@ -57,6 +57,7 @@ class CrawlState:
         self.db = sqlite3.connect(path, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; no fsync on every page
         self.db.executescript(SCHEMA)
 
     def get(self, url: str) -> sqlite3.Row | None:

@@ -38,14 +38,15 @@ def crawl_sources(
     and the processing counters."""
     with data_lock(settings.data_dir, mode):
         stats = run_crawl(sources, crawler_settings(settings, mode), mode=mode, max_pages=max_pages)
-        summaries = source_summaries(stats)
-        if not any(s.get("fetched") for s in summaries.values()):
-            errors = Counter()
-            for counts in summaries.values():
-                errors.update({k: v for k, v in counts.items() if k.startswith(("errors/", "skipped/"))})
+        found = source_summaries(stats)
+        summaries = {source.name: found.get(source.name, {}) for source in sources}
+        errors = Counter()
+        for counts in summaries.values():
+            errors.update({k: v for k, v in counts.items() if k.startswith("errors/")})
+        if errors and not any(s.get("fetched") for s in summaries.values()):
             raise CrawlFailed(
                 f"nothing could be fetched from {len(sources)} source(s) (network down, or hosts unknown?); "
-                f"seen: {dict(errors) or 'no response'}"
+                f"errors: {dict(errors)}"
             )
         processed = None
         if then_process:

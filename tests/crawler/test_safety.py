@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests_support import FIXTURES
 
 from crawler.middlewares import is_private_address, resolves_to_private, retry_after_seconds
 from crawler.sitehost import SiteHandler, SiteHost
 from crawler.urls import canonical_url, clean_url
-from tests_support import FIXTURES
 
 TARGETS = {
     "/to-metadata": "http://169.254.169.254/latest/meta-data/",
@@ -33,8 +33,18 @@ class Redirector(SiteHandler):
 
 @pytest.mark.parametrize(
     "address, private",
-    [("127.0.0.1", True), ("10.0.0.1", True), ("169.254.169.254", True), ("192.168.1.2", True), ("::1", True),
-     ("fe80::1", True), ("100.64.0.1", True), ("224.0.0.1", True), ("93.184.216.34", False), ("2a00:1450::1", False)],
+    [
+        ("127.0.0.1", True),
+        ("10.0.0.1", True),
+        ("169.254.169.254", True),
+        ("192.168.1.2", True),
+        ("::1", True),
+        ("fe80::1", True),
+        ("100.64.0.1", True),
+        ("224.0.0.1", True),
+        ("93.184.216.34", False),
+        ("2a00:1450::1", False),
+    ],
 )
 def test_private_addresses(address, private):
     assert is_private_address(address) is private
@@ -46,7 +56,9 @@ def test_names_that_resolve_to_private_addresses_are_private():
 
 
 def test_canonical_urls():
-    assert clean_url("HTTPS://WWW.Avise.org:443/Actu/?utm_source=x&b=2&a=1#top") == "https://www.avise.org/Actu/?b=2&a=1"
+    assert (
+        clean_url("HTTPS://WWW.Avise.org:443/Actu/?utm_source=x&b=2&a=1#top") == "https://www.avise.org/Actu/?b=2&a=1"
+    )
     assert canonical_url("https://www.avise.org/Actu/?b=2&a=1&fbclid=z") == "https://www.avise.org/Actu?a=1&b=2"
     assert canonical_url("http://x.org") == canonical_url("http://x.org:80/#x") == "http://x.org/"
     assert clean_url("http://x.org/p?q=a%20b") == "http://x.org/p?q=a%20b"  # untouched when nothing is removed
