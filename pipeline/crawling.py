@@ -58,10 +58,10 @@ def crawl_sources(
 
 def summary_table(summaries: dict[str, dict]) -> str:
     """One line per source with the main counters, then skips and errors by reason."""
-    header = f"{'source':<24}" + "".join(f"{c.replace('_', ' '):>14}" for c in COLUMNS)
+    header = f"{'source':<24}" + "".join(f"{c.replace('_', ' '):>15}" for c in COLUMNS)
     lines = [header]
     for source, counts in sorted(summaries.items()):
-        lines.append(f"{source:<24}" + "".join(f"{counts.get(c, 0):>14}" for c in COLUMNS))
+        lines.append(f"{source:<24}" + "".join(f"{counts.get(c, 0):>15}" for c in COLUMNS))
         details = {k: v for k, v in counts.items() if k.startswith(("skipped/", "errors/"))}
         if details:
             lines.append("    " + ", ".join(f"{k} {v}" for k, v in sorted(details.items())))

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from tests_support import SITES
 
 from crawler.sitehost import SiteHost
 from pipeline.config import Settings
+from tests_support import SITES
 
 TEST_SPACY_MODEL = "fr_core_news_sm"
 

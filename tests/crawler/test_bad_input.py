@@ -6,9 +6,9 @@ import json
 import time
 
 import pytest
-from tests_support import DEMO, FIXTURES
 
 from crawler.sitehost import SiteHandler, SiteHost
+from tests_support import DEMO, FIXTURES
 
 FRENCH = "Économie sociale : cœur d’un territoire, été 2025."
 

@@ -8,11 +8,10 @@ import signal
 import sqlite3
 import time
 
-from tests_support import run_ess_async
-
 from crawler.archive import read_response_body
 from crawler.sitehost import SiteHandler, SiteHost
 from pipeline.warc import latest_pages
+from tests_support import run_ess_async
 
 PAGES = 24
 

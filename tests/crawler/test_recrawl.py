@@ -7,10 +7,10 @@ import shutil
 from dataclasses import dataclass, field
 
 import pytest
-from tests_support import SITES
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.sitehost import SiteHandler, SiteHost
+from tests_support import SITES
 
 CHANGED = "articles/boulangerie-dufresne-scop.html"
 DELETED = "articles/repair-cafe-rue-des-tanneurs.html"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests_support import FIXTURES
 
 from crawler.middlewares import is_private_address, resolves_to_private, retry_after_seconds
 from crawler.sitehost import SiteHandler, SiteHost
 from crawler.urls import canonical_url, clean_url
+from tests_support import FIXTURES
 
 TARGETS = {
     "/to-metadata": "http://169.254.169.254/latest/meta-data/",
