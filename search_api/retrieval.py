@@ -95,6 +95,7 @@ def search_documents(retriever: Retriever, q: str, mode: Mode, limit: int, offse
             author=docs[r.doc_id]["author"],
             snippet=snippet(texts.get(r.chunk_id, ""), q),
             score=round(r.score, 6),
+            gone=bool(docs[r.doc_id]["gone"]),
         )
         for r in page
         if r.doc_id in docs

@@ -15,6 +15,7 @@ class SearchHit(BaseModel):
     author: str | None
     snippet: str = Field(description="Passage of the best-matching chunk.")
     score: float = Field(description="Fused relevance score; higher is better.")
+    gone: bool = Field(False, description="The page now answers 404/410; the archived text is shown.")
 
 
 class SearchResponse(BaseModel):

@@ -109,3 +109,14 @@ def test_same_content_without_validators_is_recognised_by_its_hash(tmp_path, bas
     summary = json.loads(again.stdout)["beta"]
     assert summary["unchanged"] >= 3 and summary.get("new", 0) == summary.get("changed", 0) == 0
     assert archived_records(settings) == json.loads(first.stdout)["beta"]["new"]
+
+
+def test_the_gone_page_stays_searchable_and_flagged(lifecycle):
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+
+    settings, _ = lifecycle
+    with TestClient(create_app(settings)) as client:
+        hits = client.get("/search", params={"q": "Repair Café rue des Tanneurs", "mode": "keyword"}).json()["hits"]
+    assert hits[0]["url"].endswith(DELETED) and hits[0]["gone"] is True
