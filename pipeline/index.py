@@ -63,7 +63,7 @@ class VectorIndex:
         if built_by != metadata:
             raise IndexMismatch(
                 f"the index was built with {built_by['embedding_model']} ({built_by['dim']} dims), not "
-                f"{self.model_name} ({self.dim} dims): run `ess process --reindex`"
+                f"{self.model_name} ({self.dim} dims): run `ess process --rebuild`"
             )
         return collection
 
@@ -88,7 +88,7 @@ class VectorIndex:
 
     @staticmethod
     def drop(settings: Settings) -> None:
-        """Delete every vector, whatever model built them (before a reindex)."""
+        """Delete every vector, whatever model built them (before a rebuild)."""
         client = chroma_client(settings)
         if COLLECTION in [c.name for c in client.list_collections()]:
             client.delete_collection(COLLECTION)

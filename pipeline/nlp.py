@@ -1,27 +1,61 @@
-"""French named entities with spaCy: the pipeline is loaded once per process, only NER enabled."""
+"""The French NLP pipeline, built once per process: gazetteer (EntityRuler) -> spaCy NER -> our dates."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
 
+from pipeline import dates  # noqa: F401 - registers the "french_dates" component
+from pipeline.dates import normalise_date
+from pipeline.gazetteer import load_gazetteer, ruler_patterns
 from pipeline.store import Mention
 
-LABELS = {"PER", "ORG", "LOC", "MISC"}
+LABELS = {"PER", "ORG", "LOC", "MISC", "DATE"}
 MAX_ENTITY_CHARS = 80
-HAS_LETTER = re.compile(r"[^\W\d_]")
+MAX_ENTITY_TOKENS = 10
 PIECE_CHARS = 100_000
+HAS_LETTER = re.compile(r"[^\W\d_]")
+PRONOUNS = {
+    "il",
+    "elle",
+    "ils",
+    "elles",
+    "on",
+    "nous",
+    "vous",
+    "je",
+    "tu",
+    "lui",
+    "eux",
+    "celui",
+    "celle",
+    "ceux",
+    "celles",
+    "cela",
+    "ça",
+    "ceci",
+    "moi",
+    "toi",
+    "soi",
+    "leur",
+    "leurs",
+}
 
 
 @lru_cache(maxsize=2)
-def load_nlp(model: str) -> Language:
-    """The spaCy pipeline with only what NER needs (a shared tok2vec stays if NER listens to it)."""
+def load_nlp(model: str, gazetteer: str) -> Language:
+    """The model with only NER on, the gazetteer's patterns before it and the date tagger after it."""
     nlp = spacy.load(model, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"])
     if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
         nlp.disable_pipe("tok2vec")
+    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    ruler.add_patterns(ruler_patterns(load_gazetteer(Path(gazetteer)), nlp.make_doc))
+    nlp.add_pipe("french_dates", after="ner")
     return nlp
 
 
@@ -38,19 +72,52 @@ def pieces(text: str, size: int = PIECE_CHARS) -> list[tuple[int, str]]:
     return out
 
 
-def keep(name: str, label: str) -> bool:
-    return label in LABELS and 1 < len(name) <= MAX_ENTITY_CHARS and bool(HAS_LETTER.search(name))
+def drop_reason(span) -> str | None:
+    """Why a predicted entity is an obvious false positive, or None to keep it."""
+    text = span.text.strip()
+    if not HAS_LETTER.search(text):
+        return "no letters"
+    if text.casefold() in PRONOUNS:
+        return "pronoun"
+    if len(span) == 1 and text.islower():
+        return "lone lowercase word"
+    if len(text) > MAX_ENTITY_CHARS or len(span) > MAX_ENTITY_TOKENS:
+        return "overlong span"
+    return None
 
 
-def entities(nlp: Language, texts: list[str], batch_size: int = 16) -> list[list[Mention]]:
-    """Mentions for each text, offsets in the text's characters."""
+def to_mention(span, offset: int, reference: str | None) -> Mention | str:
+    """A Mention, or the reason the span is dropped."""
+    if span.label_ == "DATE":
+        value = normalise_date(span.text, reference)
+        if value is None:
+            return "date not understood"
+        return Mention(span.text, "DATE", offset + span.start_char, offset + span.end_char, value=value)
+    reason = drop_reason(span)
+    if reason:
+        return reason
+    entity = span.ent_id_ or None
+    return Mention(span.text, span.label_, offset + span.start_char, offset + span.end_char, entity=entity)
+
+
+def entities(
+    nlp: Language, texts: list[str], references: list[str | None], batch_size: int = 16
+) -> tuple[list[list[Mention]], Counter]:
+    """Mentions for each text (offsets in the text) and the counts of dropped spans by reason.
+
+    ``references`` are the documents' dates, which complete dates written without a year.
+    """
     jobs = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in pieces(text)]
     found: list[list[Mention]] = [[] for _ in texts]
+    dropped: Counter = Counter()
     docs = nlp.pipe((piece for _, _, piece in jobs), batch_size=batch_size)
     for (i, offset, _), doc in zip(jobs, docs, strict=True):
-        found[i].extend(
-            Mention(ent.text, ent.label_, offset + ent.start_char, offset + ent.end_char)
-            for ent in doc.ents
-            if keep(ent.text.strip(), ent.label_)
-        )
-    return found
+        for span in doc.ents:
+            if span.label_ not in LABELS:
+                continue
+            outcome = to_mention(span, offset, references[i])
+            if isinstance(outcome, str):
+                dropped[outcome] += 1
+            else:
+                found[i].append(outcome)
+    return found, dropped

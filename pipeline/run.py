@@ -18,8 +18,9 @@ from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
 from pipeline.extract import Extracted, ExtractionError, extract_html, extract_pdf
 from pipeline.index import VectorIndex
+from pipeline.language import detect_language
 from pipeline.locks import data_lock
-from pipeline.store import ChunkRow, Document, Store
+from pipeline.store import ChunkRow, Document, Mention, Store
 from pipeline.warc import RawPage, latest_pages, read_body
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def to_document(page: RawPage, kind: str, extracted: Extracted) -> Document:
         fetched_at=page.fetched_at,
         warc_file=page.warc_file,
         warc_offset=page.offset,
+        language=detect_language(extracted.text),
     )
 
 
@@ -84,7 +86,7 @@ def chunk_metadata(doc: Document, chunk: ChunkRow) -> dict:
 class Processor:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings, self.embedder = settings, embedder
-        self.nlp = nlp.load_nlp(settings.spacy_model)
+        self.nlp = nlp.load_nlp(settings.spacy_model, str(settings.gazetteer))
         self.store = Store(settings.store_db)
         self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
         self.report = RunReport()
@@ -104,8 +106,19 @@ class Processor:
         todo = [p for p in todo if not p.gone]
         for start in range(0, len(todo), BATCH_DOCS):
             self.process_batch(todo[start : start + BATCH_DOCS])
+        self.store.name_entities()
         self.store.close()
         return self.report
+
+    def tag(self, docs: list[Document]) -> list[list[Mention]]:
+        """Mentions of every document; documents not in French are kept but skip the French NER."""
+        french = [d for d in docs if d.language in (None, "fr")]
+        self.report.count("not French: no entities", len(docs) - len(french))
+        found, dropped = nlp.entities(self.nlp, [d.text for d in french], [d.published for d in french])
+        for reason, n in dropped.items():
+            self.report.count(f"entities dropped: {reason}", n)
+        by_id = {d.id: mentions for d, mentions in zip(french, found, strict=True)}
+        return [by_id.get(d.id, []) for d in docs]
 
     def load(self, page: RawPage) -> Document | None:
         try:
@@ -126,7 +139,7 @@ class Processor:
         docs = [doc for doc in map(self.load, pages) if doc is not None]
         if not docs:
             return
-        mentions = nlp.entities(self.nlp, [d.text for d in docs])
+        mentions = self.tag(docs)
         chunks = [chunk_rows(d) for d in docs]
         inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks, strict=True) for c in cs]
         vectors = self.embedder.passages(inputs) if inputs else []
@@ -142,18 +155,16 @@ class Processor:
             self.report.count("chunks", len(doc_chunks))
 
 
-def process(settings: Settings, reindex: bool = False) -> RunReport:
-    """Process what changed; ``reindex`` rebuilds every document and the vector index from the archive."""
+def process(settings: Settings, rebuild: bool = False) -> RunReport:
+    """Process what changed; ``rebuild`` re-derives the store and the vector index from the raw archive."""
     with data_lock(settings.data_dir, "process"):
-        return process_locked(settings, reindex)
+        return process_locked(settings, rebuild)
 
 
-def process_locked(settings: Settings, reindex: bool = False) -> RunReport:
+def process_locked(settings: Settings, rebuild: bool = False) -> RunReport:
     """``process`` for a caller that already holds the data-directory lock."""
-    if reindex:
+    if rebuild:
         VectorIndex.drop(settings)
-        if settings.store_db.exists():
-            store = Store(settings.store_db)
-            store.forget_processing()
-            store.close()
+        for path in settings.data_dir.glob(settings.store_db.name + "*"):  # the database, its WAL and SHM
+            path.unlink()
     return Processor(settings, get_embedder(settings)).run()

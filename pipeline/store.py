@@ -5,60 +5,12 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    url TEXT NOT NULL,
-    source TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    title TEXT,
-    author TEXT,
-    published TEXT,
-    sitename TEXT,
-    description TEXT,
-    text TEXT NOT NULL,
-    raw_hash TEXT NOT NULL,
-    fetched_at TEXT,
-    warc_file TEXT,
-    warc_offset INTEGER,
-    gone INTEGER NOT NULL DEFAULT 0,    -- the source now answers 404/410; the document stays searchable
-    processed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
-CREATE INDEX IF NOT EXISTS documents_source ON documents(source);
-CREATE INDEX IF NOT EXISTS documents_published ON documents(published);
-CREATE TABLE IF NOT EXISTS chunks (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
-    title, text, tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TABLE IF NOT EXISTS entities (
-    id INTEGER PRIMARY KEY,
-    key TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    label TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS mentions (
-    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    entity_id INTEGER NOT NULL REFERENCES entities(id),
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL,
-    surface TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
-CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id);
-"""
+from pipeline.gazetteer import entity_key, strip_accents
+from pipeline.schema import check, migrate
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -79,6 +31,7 @@ class Document:
     fetched_at: str | None = None
     warc_file: str | None = None
     warc_offset: int | None = None
+    language: str | None = None
     gone: int = 0
 
 
@@ -93,10 +46,12 @@ class ChunkRow:
 
 @dataclass
 class Mention:
-    name: str
-    label: str
+    text: str  # the surface form
+    label: str  # ORG | LOC | PER | MISC | DATE
     start: int
     end: int
+    entity: str | None = None  # canonical name when the gazetteer matched
+    value: str | None = None  # DATE: ISO value ("2012-04-13", "2012-06" or "2012")
 
 
 MIN_SHOULD_MATCH = 0.5  # share of the query's content words a keyword hit must contain
@@ -104,8 +59,7 @@ MIN_SHOULD_MATCH = 0.5  # share of the query's content words a keyword hit must 
 
 def fold(word: str) -> str:
     """Case and accents folded, as the FTS5 tokenizer (unicode61 remove_diacritics 2) does."""
-    decomposed = unicodedata.normalize("NFD", word.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(word.casefold())
 
 
 @lru_cache(maxsize=1)
@@ -143,9 +97,11 @@ class Store:
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.path)
+            self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.executescript(SCHEMA)
+            migrate(self.db)
+        if readonly:
+            check(self.db)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA foreign_keys=ON")
 
@@ -180,10 +136,11 @@ class Store:
                     (cur.lastrowid, doc.title or "", chunk.text),
                 )
             for mention in mentions:
-                entity_id = self._entity_id(mention)
+                entity_id = None if mention.label == "DATE" else self._entity_id(mention)
                 self.db.execute(
-                    "INSERT INTO mentions (doc_id, entity_id, start, end, surface) VALUES (?, ?, ?, ?, ?)",
-                    (doc.id, entity_id, mention.start, mention.end, mention.name),
+                    "INSERT INTO mentions (doc_id, entity_id, start, end, surface, label, value) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (doc.id, entity_id, mention.start, mention.end, mention.text, mention.label, mention.value),
                 )
 
     def _delete_chunks(self, doc_id: str) -> None:
@@ -191,23 +148,31 @@ class Store:
         self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
     def _entity_id(self, mention: Mention) -> int:
-        key = f"{mention.label}:{mention.name.casefold()}"
+        key = entity_key(mention.entity or mention.text)
         self.db.execute(
-            "INSERT INTO entities (key, name, label) VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING",
-            (key, mention.name, mention.label),
+            "INSERT INTO entities (key, name, label, gazetteer) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE "
+            "SET name = excluded.name, label = excluded.label, gazetteer = 1 WHERE excluded.gazetteer = 1",
+            (key, mention.entity or mention.text, mention.label, int(mention.entity is not None)),
         )
         return self.db.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()["id"]
+
+    def name_entities(self) -> None:
+        """Entities the gazetteer does not know take their most frequent surface form and label."""
+        most_frequent = (
+            "SELECT {column} FROM mentions m WHERE m.entity_id = entities.id "
+            "GROUP BY {column} ORDER BY count(*) DESC, {column} LIMIT 1"
+        )
+        with self.db:
+            self.db.execute(
+                f"UPDATE entities SET name = coalesce(({most_frequent.format(column='surface')}), name), "
+                f"label = coalesce(({most_frequent.format(column='label')}), label) WHERE gazetteer = 0"
+            )
 
     def mark_gone(self, doc_id: str, raw_hash: str) -> bool:
         """Flag a document whose page is gone; False when there is no such document."""
         with self.db:
             cursor = self.db.execute("UPDATE documents SET gone = 1, raw_hash = ? WHERE id = ?", (raw_hash, doc_id))
         return cursor.rowcount > 0
-
-    def forget_processing(self) -> None:
-        """Make every document look changed, so the next run re-extracts and re-embeds all of them."""
-        with self.db:
-            self.db.execute("UPDATE documents SET raw_hash = ''")
 
     def chunk_ids(self, doc_id: str) -> list[str]:
         rows = self.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))
@@ -244,6 +209,17 @@ class Store:
             chunk_ids,
         )
         return {r["id"]: r["text"] for r in rows}
+
+    def document(self, doc_id: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+
+    def mentions(self, doc_id: str) -> list[sqlite3.Row]:
+        """The document's mentions in text order, with the canonical name of their entity."""
+        return self.db.execute(
+            "SELECT m.surface AS text, m.label, m.start, m.end, e.name AS entity, m.value FROM mentions m "
+            "LEFT JOIN entities e ON e.id = m.entity_id WHERE m.doc_id = ? ORDER BY m.start",
+            (doc_id,),
+        ).fetchall()
 
     def counts(self) -> dict[str, int]:
         tables = ("documents", "chunks", "entities", "mentions")

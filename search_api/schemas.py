@@ -60,3 +60,30 @@ class Health(BaseModel):
     chunks: int
     vectors: int
     embedding_model: str
+
+
+class MentionOut(BaseModel):
+    text: str = Field(description="The words as written in the document.")
+    label: str = Field(description="ORG, LOC, PER, MISC or DATE.")
+    start: int = Field(description="Character offset in the document's text.")
+    end: int
+    entity: str | None = Field(None, description="Canonical entity name (not for DATE).")
+    value: str | None = Field(None, description="DATE only: ISO value; its length gives day, month or year.")
+
+
+class DocumentOut(BaseModel):
+    id: str
+    url: str
+    source: str
+    kind: str
+    title: str | None
+    author: str | None
+    published: str | None
+    sitename: str | None
+    description: str | None
+    language: str | None
+    gone: bool
+    fetched_at: str | None
+    processed_at: str
+    text: str
+    mentions: list[MentionOut]

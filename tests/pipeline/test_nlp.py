@@ -1,44 +1,58 @@
-"""French NER with the small spaCy model: labels, offsets, long texts in pieces."""
+"""The French NLP pipeline: gazetteer before the model, our dates after it, false positives dropped."""
 
 from __future__ import annotations
 
 import pytest
+from spacy.tokens import Span
 
-from pipeline.nlp import entities, keep, load_nlp, pieces
+from pipeline.nlp import drop_reason, entities, load_nlp, pieces
 
 TEXT = (
     "Nadia Benali dirige le PTCE Bocage Solidaire à Bressuire, dans les Deux-Sèvres. "
-    "Elle a présenté le projet à France Active."
+    "Le 3 mars, elle a présenté le projet au Coorace et à la C.R.E.S.S. Nouvelle-Aquitaine."
 )
 
 
 @pytest.fixture(scope="session")
 def nlp(base_settings):
-    return load_nlp(base_settings.spacy_model)
+    return load_nlp(base_settings.spacy_model, str(base_settings.gazetteer))
 
 
-def test_only_what_ner_needs_runs(nlp):
-    assert "ner" in nlp.pipe_names and "parser" not in nlp.pipe_names and "lemmatizer" not in nlp.pipe_names
+def mentions_of(nlp, text: str, reference: str | None = "2025-03-14"):
+    [found], dropped = entities(nlp, [text], [reference])
+    return found, dropped
 
 
-def test_people_places_and_organisations_with_exact_offsets(nlp):
-    [found] = entities(nlp, [TEXT])
-    by_name = {m.name: m for m in found}
-    assert by_name["Nadia Benali"].label == "PER"
-    assert by_name["Bressuire"].label == "LOC"
+def test_only_what_ner_needs_runs_with_the_gazetteer_first_and_dates_last(nlp):
+    assert nlp.pipe_names[-3:] == ["entity_ruler", "ner", "french_dates"]
+    assert "parser" not in nlp.pipe_names and "lemmatizer" not in nlp.pipe_names
+
+
+def test_gazetteer_names_are_canonical_and_offsets_exact(nlp):
+    found, _ = mentions_of(nlp, TEXT)
+    by_text = {m.text: m for m in found}
+    assert by_text["Coorace"].entity == "Coorace" and by_text["Coorace"].label == "ORG"
+    assert by_text["Nadia Benali"].label == "PER" and by_text["Bressuire"].label == "LOC"
     for mention in found:
-        assert TEXT[mention.start : mention.end] == mention.name
+        assert TEXT[mention.start : mention.end] == mention.text
+
+
+def test_dates_carry_their_iso_value_with_the_documents_year(nlp):
+    found, _ = mentions_of(nlp, TEXT, reference="2025-03-14")
+    assert [(m.text, m.value) for m in found if m.label == "DATE"] == [("3 mars", "2025-03-03")]
 
 
 def test_long_text_is_processed_in_pieces_with_global_offsets(nlp):
     filler = "Un paragraphe sans nom propre, répété pour allonger le texte.\n" * 40
     text = filler + TEXT
-    [found] = entities(nlp, [text])
+    found, _ = mentions_of(nlp, text)
     assert any(text[m.start : m.end] == "Nadia Benali" for m in found)
     assert len(pieces(text, size=500)) > 1
     assert "".join(p for _, p in pieces(text, size=500)) == text
 
 
-def test_obvious_false_positives_are_dropped():
-    assert keep("Coorace", "ORG") and not keep("12", "MISC") and not keep("x", "PER")
-    assert not keep("A" * 200, "ORG") and not keep("Lundi", "DATE")
+def test_obvious_false_positives_are_dropped(nlp):
+    doc = nlp.make_doc("Il 2024 texte")
+    assert drop_reason(Span(doc, 0, 1, label="PER")) == "pronoun"
+    assert drop_reason(Span(doc, 2, 3, label="MISC")) == "lone lowercase word"
+    assert drop_reason(Span(doc, 1, 2, label="ORG")) == "no letters"

@@ -55,14 +55,14 @@ def test_a_second_writer_is_refused_while_one_runs(tmp_path):
 
 def test_an_index_built_by_another_model_is_refused(processed, embedder):
     settings, _ = processed
-    with pytest.raises(IndexMismatch, match="ess process --reindex"):
+    with pytest.raises(IndexMismatch, match="ess process --rebuild"):
         VectorIndex(settings, "some-other-model", embedder.dim)
 
 
-def test_reindex_rebuilds_the_same_chunks(processed, embedder, tmp_path):
+def test_rebuild_derives_the_same_chunks(processed, embedder, tmp_path):
     settings, first = processed
     shutil.copytree(settings.data_dir, tmp_path / "data")
     settings = settings.model_copy(update={"data_dir": tmp_path / "data"})
-    report = process(settings, reindex=True)
+    report = process(settings, rebuild=True)
     assert report.counts["processed"] == first.counts["processed"]
     assert VectorIndex(settings, embedder.name, embedder.dim).count() == report.counts["chunks"]

@@ -1,0 +1,83 @@
+"""The SQLite schema of the store, versioned with ``PRAGMA user_version`` and migrated forward in order."""
+
+from __future__ import annotations
+
+import sqlite3
+
+VERSION_1 = """
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,                 -- html | pdf | text
+    title TEXT,
+    author TEXT,
+    published TEXT,                     -- ISO date
+    sitename TEXT,
+    description TEXT,
+    language TEXT,                      -- ISO 639-1, detected
+    text TEXT NOT NULL,
+    raw_hash TEXT NOT NULL,             -- sha256 of the archived body: unchanged means nothing to do
+    fetched_at TEXT,
+    warc_file TEXT,
+    warc_offset INTEGER,
+    gone INTEGER NOT NULL DEFAULT 0,    -- the source now answers 404/410; the document stays searchable
+    processed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX documents_source ON documents(source);
+CREATE INDEX documents_published ON documents(published);
+CREATE TABLE chunks (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,            -- document id + ':' + index
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,             -- character offsets in documents.text
+    end INTEGER NOT NULL
+);
+CREATE INDEX chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(title, text, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TABLE entities (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,           -- folded name (case, accents, articles, dotted acronyms)
+    name TEXT NOT NULL,                 -- the gazetteer's name, else the most frequent surface form
+    label TEXT NOT NULL,                -- the gazetteer's type, else the most frequent label
+    gazetteer INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE mentions (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    entity_id INTEGER REFERENCES entities(id),   -- NULL for DATE
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    surface TEXT NOT NULL,
+    label TEXT NOT NULL,                -- ORG | LOC | PER | MISC | DATE
+    value TEXT                          -- DATE: ISO value, its length gives the granularity
+);
+CREATE INDEX mentions_doc ON mentions(doc_id);
+CREATE INDEX mentions_entity ON mentions(entity_id);
+"""
+
+MIGRATIONS = [VERSION_1]  # MIGRATIONS[n] takes a store from version n to n + 1
+VERSION = len(MIGRATIONS)
+
+
+class SchemaError(RuntimeError):
+    """The store was written by another version; the message says what to do."""
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current == 0 and db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]:
+        raise SchemaError("this store predates schema versions: delete it and run `ess process --rebuild`")
+    if current > VERSION:
+        raise SchemaError(f"this store has schema {current}, newer than this program's {VERSION}: upgrade")
+    for version in range(current, VERSION):
+        with db:
+            db.executescript(MIGRATIONS[version])
+            db.execute(f"PRAGMA user_version = {version + 1}")
+
+
+def check(db: sqlite3.Connection) -> None:
+    """For read-only users: refuse a store of another schema version."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current != VERSION:
+        raise SchemaError(f"the store has schema {current}, this program reads {VERSION}: run `ess process`")

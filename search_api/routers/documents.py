@@ -1,0 +1,23 @@
+"""GET /documents/{id}: a document with its text and its entity and date mentions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path
+
+from search_api.deps import StoreDep
+from search_api.schemas import DocumentOut, MentionOut
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+DOC_ID = Path(pattern=r"^[0-9a-f]{16}$", description="Document id, as search hits give it.")
+
+
+@router.get("/{doc_id}", response_model=DocumentOut, summary="One document with its mentions")
+def get_document(doc_id: Annotated[str, DOC_ID], store: StoreDep) -> DocumentOut:
+    row = store.document(doc_id) if store else None
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"no document {doc_id}")
+    fields = {key: row[key] for key in DocumentOut.model_fields if key not in ("mentions", "gone")}
+    mentions = [MentionOut(**dict(m)) for m in store.mentions(doc_id)]
+    return DocumentOut(**fields, gone=bool(row["gone"]), mentions=mentions)

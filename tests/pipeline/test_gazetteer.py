@@ -1,0 +1,55 @@
+"""The gazetteer: canonical keys, validation, EntityRuler patterns."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+
+from pipeline.config import Settings
+from pipeline.gazetteer import GazetteerError, entity_key, load_gazetteer, ruler_patterns
+
+
+@pytest.mark.parametrize("variant", ["Coorace", "le Coorace", "du Coorace", "COORACE", "au Coorace", "l’Coorace"])
+def test_articles_case_and_apostrophes_fold(variant):
+    assert entity_key(variant) == "coorace"
+
+
+def test_dotted_acronyms_and_accents_fold():
+    assert entity_key("C.R.E.S.S.") == entity_key("la CRESS") == "cress"
+    assert entity_key("Économie") == entity_key("economie")
+    assert entity_key("du Labo de l'ESS") == entity_key("Le Labo de l’ESS")
+
+
+def test_the_shipped_gazetteer_is_valid_and_large_enough():
+    entries = load_gazetteer(Settings().gazetteer)
+    assert len(entries) >= 60
+    assert {"Coorace", "Avise", "RTES", "ESS France", "CNCRES"} <= {e.name for e in entries} | {
+        a for e in entries for a in e.aliases
+    }
+
+
+def test_clashing_and_malformed_entries_are_refused(tmp_path):
+    path = tmp_path / "entities.toml"
+    path.write_text('[[entity]]\nname = "Avise"\ntype = "ORG"\n[[entity]]\nname = "AVISE"\ntype = "ORG"\n')
+    with pytest.raises(GazetteerError, match="names both"):
+        load_gazetteer(path)
+    path.write_text('[[entity]]\nname = "X"\ntype = "THING"\n')
+    with pytest.raises(GazetteerError, match="type must be one of"):
+        load_gazetteer(path)
+
+
+def test_patterns_match_case_insensitively_unless_told(tmp_path):
+    path = tmp_path / "entities.toml"
+    path.write_text(
+        '[[entity]]\nname = "Réseau des collectivités territoriales pour une économie solidaire"\ntype = "ORG"\n'
+        'aliases = ["RTES"]\n[[entity]]\nname = "EI"\ntype = "MISC"\ncase_sensitive = true\n'
+    )
+    nlp = spacy.blank("fr")
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.add_patterns(ruler_patterns(load_gazetteer(path), nlp.make_doc))
+    doc = nlp("Le rtes et le R.T.E.S. soutiennent une EI ; ei n'est pas un sigle.")
+    assert [(e.text, e.ent_id_) for e in doc.ents] == [
+        ("rtes", "Réseau des collectivités territoriales pour une économie solidaire"),
+        ("R.T.E.S.", "Réseau des collectivités territoriales pour une économie solidaire"),
+        ("EI", "EI"),
+    ]
