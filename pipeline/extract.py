@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from io import BytesIO
 
 import lxml.html
 import trafilatura
 from lxml import etree
-from pypdf import PdfReader
 from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
+
+from pipeline.pdf import PdfError, read_pdf
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,6 @@ BYLINE_XPATH = (
     " or contains(@class, 'byline') or contains(@class, 'signature')]"
 )
 BYLINE_PREFIX = re.compile(r"^\s*(?:par|by|rédaction\s*:|rédigé par|auteur\s*:|propos recueillis par)\s+", re.I)
-SPACES = re.compile(r"[ \t]+")
 NAME = re.compile(r"^[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|du\s+|le\s+)?[A-ZÀ-Ý][\w'’-]+){1,3}$")
 
 
@@ -38,6 +37,7 @@ class Extracted:
     sitename: str | None = None
     description: str | None = None
     link_density: float = 0.0  # share of the main text's words inside links: high on listing pages
+    no_text: bool = False  # a PDF without a text layer (a scan): kept and flagged
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
@@ -126,20 +126,16 @@ def byline_author(body: bytes) -> str | None:
 
 
 def extract_pdf(body: bytes) -> Extracted:
+    """Text and metadata of a PDF report; a PDF without a text layer comes back with ``no_text`` set."""
     try:
-        reader = PdfReader(BytesIO(body))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta = reader.metadata or {}
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many types on broken files
-        raise ExtractionError(f"unreadable PDF: {exc}") from exc
-    text = "\n\n".join(SPACES.sub(" ", p).strip() for p in pages if p.strip())
-    if not text:
-        raise ExtractionError("PDF has no text layer")
-    created = getattr(meta, "creation_date", None)
+        report = read_pdf(body)
+    except PdfError as exc:
+        raise ExtractionError(str(exc)) from exc
     return Extracted(
-        text=text,
-        title=(meta.get("/Title") or "").strip() or None,
-        author=(meta.get("/Author") or None),
-        published=created.date().isoformat() if created else None,
-        description=(meta.get("/Subject") or None),
+        text=report.text,
+        title=report.title,
+        author=report.author,
+        published=report.published,
+        description=report.subject,
+        no_text=not report.text,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pipeline import nlp
 from pipeline.chunk import chunk_spans
 from pipeline.config import Settings
+from pipeline.dedup import DuplicateFinder, to_blob
 from pipeline.embed import Embedder, get_embedder
 from pipeline.extract import Extracted, ExtractionError, extract_html, extract_pdf
 from pipeline.index import VectorIndex
@@ -68,6 +69,7 @@ def to_document(page: RawPage, kind: str, extracted: Extracted) -> Document:
         warc_file=page.warc_file,
         warc_offset=page.offset,
         language=detect_language(extracted.text),
+        no_text=int(extracted.no_text),
     )
 
 
@@ -89,6 +91,7 @@ class Processor:
         self.nlp = nlp.load_nlp(settings.spacy_model, str(settings.gazetteer))
         self.store = Store(settings.store_db)
         self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
+        self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()
 
     def pending(self) -> list[RawPage]:
@@ -127,6 +130,9 @@ class Processor:
             self.report.count(f"skipped: {exc}")
             log.info("skipped %s: %s", page.url, exc)
             return None
+        if extracted.no_text:
+            self.report.count("stored without text: PDF has no text layer")
+            return to_document(page, kind, extracted)
         if extracted.link_density > MAX_LINK_DENSITY:
             self.report.count("skipped: listing page")
             return None
@@ -135,22 +141,33 @@ class Processor:
             return None
         return to_document(page, kind, extracted)
 
+    def cluster(self, doc: Document) -> bytes | None:
+        """Put the document in its duplicate cluster; return its MinHash signature to store."""
+        if doc.no_text:
+            doc.cluster = doc.id
+            return None
+        doc.cluster, doc.text_hash, signature = self.duplicates.assign(doc.id, doc.text)
+        if doc.cluster != doc.id:
+            self.report.count("duplicates found")
+        return to_blob(signature)
+
     def process_batch(self, pages: list[RawPage]) -> None:
         docs = [doc for doc in map(self.load, pages) if doc is not None]
         if not docs:
             return
+        signatures = [self.cluster(doc) for doc in docs]
         mentions = self.tag(docs)
         chunks = [chunk_rows(d) for d in docs]
         inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks, strict=True) for c in cs]
         vectors = self.embedder.passages(inputs) if inputs else []
         position = 0
-        for doc, doc_chunks, doc_mentions in zip(docs, chunks, mentions, strict=True):
+        for doc, doc_chunks, doc_mentions, signature in zip(docs, chunks, mentions, signatures, strict=True):
             doc_vectors = vectors[position : position + len(doc_chunks)]
             position += len(doc_chunks)
             self.index.replace_document(
                 doc.id, [c.id for c in doc_chunks], doc_vectors, [chunk_metadata(doc, c) for c in doc_chunks]
             )
-            self.store.save_document(doc, doc_chunks, doc_mentions)
+            self.store.save_document(doc, doc_chunks, doc_mentions, signature)
             self.report.count("processed")
             self.report.count("chunks", len(doc_chunks))
 

@@ -56,7 +56,19 @@ CREATE INDEX mentions_doc ON mentions(doc_id);
 CREATE INDEX mentions_entity ON mentions(entity_id);
 """
 
-MIGRATIONS = [VERSION_1]  # MIGRATIONS[n] takes a store from version n to n + 1
+VERSION_2 = """
+ALTER TABLE documents ADD COLUMN no_text INTEGER NOT NULL DEFAULT 0;  -- a PDF without a text layer
+ALTER TABLE documents ADD COLUMN text_hash TEXT;  -- sha1 of the text, case and spacing folded
+ALTER TABLE documents ADD COLUMN cluster TEXT;  -- duplicate cluster: the id of the document it joined
+CREATE INDEX documents_cluster ON documents(cluster);
+CREATE INDEX documents_text_hash ON documents(text_hash);
+CREATE TABLE signatures (                      -- MinHash of each document, for near-duplicate search
+    doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+    minhash BLOB NOT NULL
+);
+"""
+
+MIGRATIONS = [VERSION_1, VERSION_2]  # MIGRATIONS[n] takes a store from version n to n + 1
 VERSION = len(MIGRATIONS)
 
 

@@ -33,6 +33,9 @@ class Document:
     warc_offset: int | None = None
     language: str | None = None
     gone: int = 0
+    no_text: int = 0
+    text_hash: str | None = None
+    cluster: str | None = None
 
 
 @dataclass
@@ -112,8 +115,10 @@ class Store:
         row = self.db.execute("SELECT raw_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return row["raw_hash"] if row else None
 
-    def save_document(self, doc: Document, chunks: list[ChunkRow], mentions: list[Mention]) -> None:
-        """Replace the document with its chunks and mentions in one transaction."""
+    def save_document(
+        self, doc: Document, chunks: list[ChunkRow], mentions: list[Mention], minhash: bytes | None = None
+    ) -> None:
+        """Replace the document with its chunks, mentions and MinHash signature in one transaction."""
         with self.db:
             self._delete_chunks(doc.id)
             self.db.execute("DELETE FROM mentions WHERE doc_id = ?", (doc.id,))
@@ -135,6 +140,9 @@ class Store:
                     "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
                     (cur.lastrowid, doc.title or "", chunk.text),
                 )
+            self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc.id,))
+            if minhash is not None:
+                self.db.execute("INSERT INTO signatures (doc_id, minhash) VALUES (?, ?)", (doc.id, minhash))
             for mention in mentions:
                 entity_id = None if mention.label == "DATE" else self._entity_id(mention)
                 self.db.execute(
@@ -209,6 +217,23 @@ class Store:
             chunk_ids,
         )
         return {r["id"]: r["text"] for r in rows}
+
+    def signatures(self) -> list[tuple[str, str, str, bytes]]:
+        """(document id, cluster, text hash, MinHash) of every stored document, for duplicate search."""
+        rows = self.db.execute(
+            "SELECT d.id, d.cluster, d.text_hash, s.minhash FROM documents d JOIN signatures s ON s.doc_id = d.id"
+        )
+        return [tuple(row) for row in rows]
+
+    def cluster_members(self, clusters: list[str]) -> dict[str, list[sqlite3.Row]]:
+        marks = ", ".join("?" * len(clusters))
+        rows = self.db.execute(
+            f"SELECT id, source, url, cluster FROM documents WHERE cluster IN ({marks}) ORDER BY source, url", clusters
+        )
+        members: dict[str, list[sqlite3.Row]] = {}
+        for row in rows:
+            members.setdefault(row["cluster"], []).append(row)
+        return members
 
     def document(self, doc_id: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pipeline.embed import Embedder
 from pipeline.index import VectorIndex
 from pipeline.store import WORD, Store
-from search_api.schemas import SearchHit, SearchResponse
+from search_api.schemas import AlsoOn, SearchHit, SearchResponse
 
 RRF_K = 60
 CANDIDATES = 200
@@ -79,25 +79,48 @@ class Retriever:
         return reciprocal_rank_fusion(rankings)
 
 
-def search_documents(retriever: Retriever, q: str, mode: Mode, limit: int, offset: int) -> SearchResponse:
+def collapse_duplicates(ranked: list[Ranked], clusters: dict[str, str]) -> list[Ranked]:
+    """The best-ranked document of each duplicate cluster only."""
+    seen: set[str] = set()
+    kept = []
+    for hit in ranked:
+        cluster = clusters.get(hit.doc_id) or hit.doc_id
+        if cluster not in seen:
+            seen.add(cluster)
+            kept.append(hit)
+    return kept
+
+
+def search_documents(
+    retriever: Retriever, q: str, mode: Mode, limit: int, offset: int, collapse: bool = True
+) -> SearchResponse:
     ranked = retriever.rank(q, mode)
-    page = ranked[offset : offset + limit]
-    docs = retriever.store.documents([r.doc_id for r in page])
+    docs = retriever.store.documents([r.doc_id for r in ranked])
+    if collapse:
+        ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})
+    page = [r for r in ranked[offset : offset + limit] if r.doc_id in docs]
     texts = retriever.store.chunk_texts([r.chunk_id for r in page])
-    hits = [
-        SearchHit(
-            id=r.doc_id,
-            title=docs[r.doc_id]["title"],
-            url=docs[r.doc_id]["url"],
-            source=docs[r.doc_id]["source"],
-            kind=docs[r.doc_id]["kind"],
-            published=docs[r.doc_id]["published"],
-            author=docs[r.doc_id]["author"],
-            snippet=snippet(texts.get(r.chunk_id, ""), q),
-            score=round(r.score, 6),
-            gone=bool(docs[r.doc_id]["gone"]),
-        )
-        for r in page
-        if r.doc_id in docs
-    ]
+    members = retriever.store.cluster_members([docs[r.doc_id]["cluster"] or r.doc_id for r in page])
+    hits = [hit(docs[r.doc_id], r, snippet(texts.get(r.chunk_id, ""), q), members) for r in page]
     return SearchResponse(query=q, mode=mode.value, total=len(ranked), limit=limit, offset=offset, hits=hits)
+
+
+def hit(doc, ranked: Ranked, passage: str, members: dict) -> SearchHit:
+    also_on = [
+        AlsoOn(id=m["id"], source=m["source"], url=m["url"])
+        for m in members.get(doc["cluster"] or doc["id"], [])
+        if m["id"] != doc["id"]
+    ]
+    return SearchHit(
+        id=doc["id"],
+        title=doc["title"],
+        url=doc["url"],
+        source=doc["source"],
+        kind=doc["kind"],
+        published=doc["published"],
+        author=doc["author"],
+        snippet=passage,
+        score=round(ranked.score, 6),
+        gone=bool(doc["gone"]),
+        also_on=also_on,
+    )

@@ -5,6 +5,12 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class AlsoOn(BaseModel):
+    id: str
+    source: str
+    url: str
+
+
 class SearchHit(BaseModel):
     id: str = Field(description="Document id (stable across runs).")
     title: str | None
@@ -16,6 +22,7 @@ class SearchHit(BaseModel):
     snippet: str = Field(description="Passage of the best-matching chunk.")
     score: float = Field(description="Fused relevance score; higher is better.")
     gone: bool = Field(False, description="The page now answers 404/410; the archived text is shown.")
+    also_on: list[AlsoOn] = Field([], description="The same text (or nearly) published elsewhere.")
 
 
 class SearchResponse(BaseModel):

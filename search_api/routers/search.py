@@ -20,5 +20,8 @@ def search(
     mode: Annotated[Mode, Query(description="hybrid (default), semantic or keyword.")] = Mode.hybrid,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    collapse: Annotated[
+        bool, Query(description="One hit per cluster of duplicates, with the others in also_on.")
+    ] = True,
 ) -> SearchResponse:
-    return search_documents(retriever, q, mode, limit, offset)
+    return search_documents(retriever, q, mode, limit, offset, collapse)
