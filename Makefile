@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo crawl recrawl process serve test bench lint clean
+.PHONY: install demo crawl recrawl process serve test eval bench lint clean
 
 install: $(STAMP)
 
@@ -32,6 +32,9 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+eval: install   # extraction and NER quality: writes docs/eval.md and docs/eval.json, fails below the floors
+	$(BIN)/python -m tests.eval --floors
 
 bench: install   # crawl speed beside a do-nothing Scrapy spider (1,000-page local site, 3 rounds)
 	$(BIN)/python -m tests.bench.crawl 1000 3

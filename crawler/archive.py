@@ -32,18 +32,18 @@ class Exchange:
 
 
 class WarcArchive:
-    """Appends exchanges to ``crawl-<time>-<pid>-<n>.warc.gz`` files, starting a new file past ``max_bytes``."""
+    """Appends records to ``<prefix>-<time>-<pid>-<n>.warc.gz`` files, starting a new file past ``max_bytes``."""
 
-    def __init__(self, raw_dir: Path, max_bytes: int):
+    def __init__(self, raw_dir: Path, max_bytes: int, prefix: str = "crawl"):
         self.raw_dir, self.max_bytes = Path(raw_dir), max_bytes
         self.raw_dir.mkdir(parents=True, exist_ok=True)
-        self.stamp = f"{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
+        self.stamp = f"{prefix}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
         self.sequence, self.file, self.writer = 0, None, None
 
     def _open_next(self) -> None:
         self.close()
         self.sequence += 1
-        self.path = self.raw_dir / f"crawl-{self.stamp}-{self.sequence:03d}.warc.gz"
+        self.path = self.raw_dir / f"{self.stamp}-{self.sequence:03d}.warc.gz"
         self.file = open(self.path, "ab")
         self.writer = WARCWriter(self.file, gzip=True)
 
@@ -56,6 +56,24 @@ class WarcArchive:
         request = self._request_record(exchange, response.rec_headers.get_header("WARC-Record-ID"))
         self.writer.write_record(response)
         self.writer.write_record(request)
+        self.file.flush()
+        return self.path.name, offset
+
+    def write_resource(
+        self, url: str, content_type: str, body: bytes, at: str, extra: dict[str, str]
+    ) -> tuple[str, int]:
+        """Write a file's content as a WARC ``resource`` record (no HTTP exchange); return its place."""
+        if self.file is None or self.file.tell() >= self.max_bytes:
+            self._open_next()
+        offset = self.file.tell()
+        record = self.writer.create_warc_record(
+            url,
+            "resource",
+            payload=BytesIO(body),
+            warc_content_type=content_type,
+            warc_headers_dict={"WARC-Date": at, **extra},
+        )
+        self.writer.write_record(record)
         self.file.flush()
         return self.path.name, offset
 

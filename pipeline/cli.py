@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -132,6 +133,52 @@ def process(
         fail(str(exc))
     counts = dict(sorted(report.counts.items()))
     typer.echo(json.dumps(counts, indent=1) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders: HTML, PDF, .txt, WARC, JSONL.")],
+    source: Annotated[str, typer.Option(help="Source name given to the documents.")] = "ingest",
+    then_process: Annotated[bool, typer.Option("--process/--no-process", help="Process them now.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add local files to the archive (then process them like crawled pages)."""
+    from pipeline.ingest import ingest_paths
+    from pipeline.locks import Busy, data_lock
+
+    settings = Settings()
+    try:
+        with data_lock(settings.data_dir, "ingest"):
+            counts = dict(ingest_paths(settings, paths, source))
+            if then_process:
+                from pipeline.run import process_locked
+
+                counts.update({f"process: {k}": v for k, v in process_locked(settings).counts.items()})
+    except Busy as exc:
+        fail(str(exc))
+    typer.echo(json.dumps(counts, indent=1) if as_json else "\n".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+@app.command()
+def document(doc_id: str, as_json: JsonOpt = False) -> None:
+    """Show one document with its entity and date mentions."""
+    from pipeline.store import Store
+
+    settings = Settings()
+    if not settings.store_db.exists():
+        fail(f"no store at {settings.store_db}: run `ess process` first")
+    store = Store(settings.store_db, readonly=True)
+    row, mentions = store.document(doc_id), store.mentions(doc_id)
+    store.close()
+    if row is None:
+        fail(f"no document {doc_id}")
+    found = {**dict(row), "mentions": [dict(m) for m in mentions]}
+    if as_json:
+        typer.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    typer.echo(f"{row['title']}\n{row['url']}  [{row['source']}, {row['published'] or 'n.d.'}]\n")
+    for mention in mentions:
+        typer.echo(f"  {mention['label']:<5} {mention['text']:<40} {mention['entity'] or mention['value'] or ''}")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ BYLINE_XPATH = (
 )
 BYLINE_PREFIX = re.compile(r"^\s*(?:par|by|rédaction\s*:|rédigé par|auteur\s*:|propos recueillis par)\s+", re.I)
 NAME = re.compile(r"^[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|du\s+|le\s+)?[A-ZÀ-Ý][\w'’-]+){1,3}$")
+
+
+MAX_HTML_BYTES = 10 * 1024 * 1024  # larger pages are not articles: trafilatura would take minutes
+CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 
 
 class ExtractionError(ValueError):
@@ -57,7 +62,17 @@ def utf8_or_windows_1252(body: bytes) -> str:
     return "utf-8"
 
 
+def looks_binary(body: bytes) -> bool:
+    """Bytes that are no text in any encoding: NULs or many control characters."""
+    sample = body[:4096]
+    return b"\x00" in sample or len(CONTROL.findall(sample)) > len(sample) // 20
+
+
 def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extracted:
+    if len(body) > MAX_HTML_BYTES:
+        raise ExtractionError(f"page over {MAX_HTML_BYTES // 2**20} MB")
+    if looks_binary(body):
+        raise ExtractionError("binary content, not HTML")
     result = trafilatura.bare_extraction(
         decode_html(body, content_type),
         url=url,
@@ -102,6 +117,27 @@ def clean_title(title: str | None, sitename: str | None) -> str | None:
     if len(parts) > 1 and sitename and parts[-1].strip().casefold() == sitename.strip().casefold():
         return title[: title.rfind(parts[-1])].rstrip(" |\u2013\u2014-").strip()
     return title.strip()
+
+
+def extract_plain_text(body: bytes) -> Extracted:
+    """A .txt file: UTF-8, else windows-1252; its first line is its title."""
+    if looks_binary(body):
+        raise ExtractionError("binary content, not text")
+    text = utf8_or_windows_1252_text(body).replace("\r\n", "\n").strip()
+    if not text:
+        raise ExtractionError("empty text")
+    return Extracted(text=text, title=text.splitlines()[0][:200])
+
+
+def utf8_or_windows_1252_text(body: bytes) -> str:
+    return body.decode(utf8_or_windows_1252(body), errors="replace")
+
+
+def extract_json_document(body: bytes) -> Extracted:
+    """A JSONL document as `ess ingest` archived it: ``text`` and, if given, title and publication date."""
+    document = json.loads(body)
+    published = str(document.get("published") or "")[:10] or None
+    return Extracted(text=document["text"].strip(), title=document.get("title"), published=published)
 
 
 def clean_author(author: str | None) -> str | None:

@@ -17,8 +17,16 @@ from pipeline.chunk import chunk_spans
 from pipeline.config import Settings
 from pipeline.dedup import DuplicateFinder, to_blob
 from pipeline.embed import Embedder, get_embedder
-from pipeline.extract import Extracted, ExtractionError, extract_html, extract_pdf
+from pipeline.extract import (
+    Extracted,
+    ExtractionError,
+    extract_html,
+    extract_json_document,
+    extract_pdf,
+    extract_plain_text,
+)
 from pipeline.index import VectorIndex
+from pipeline.ingest import JSON_DOCUMENT
 from pipeline.language import detect_language
 from pipeline.locks import data_lock
 from pipeline.store import ChunkRow, Document, Mention, Store
@@ -44,11 +52,15 @@ def document_id(key: str) -> str:
 
 
 def extract(page: RawPage, body: bytes) -> tuple[str, Extracted]:
-    """(kind, extracted) from the body, sniffed rather than trusted to the Content-Type."""
+    """(kind, extracted): PDF sniffed from the body, ingested text and JSON by their type, else HTML."""
     if body[:5] == b"%PDF-":
         return "pdf", extract_pdf(body)
     if not body.strip():
         raise ExtractionError("empty body")
+    if page.content_type.startswith(JSON_DOCUMENT):
+        return "text", extract_json_document(body)
+    if page.content_type.startswith("text/plain"):
+        return "text", extract_plain_text(body)
     return "html", extract_html(body, page.url, page.content_type)
 
 

@@ -40,9 +40,9 @@ def _page_records(path: Path) -> Iterator[RawPage]:
         records = ArchiveIterator(stream)
         for record in records:
             headers = record.rec_headers
-            if record.rec_type != "response" or headers.get_header("ESS-Role") != "page":
+            if record.rec_type not in ("response", "resource") or headers.get_header("ESS-Role") != "page":
                 continue
-            status = record.http_headers.get_statuscode() if record.http_headers else ""
+            status = record.http_headers.get_statuscode() if record.http_headers else "200"  # resources: files
             if status != "200" and status not in GONE_STATUSES:
                 continue
             url = headers.get_header("WARC-Target-URI")
@@ -52,12 +52,18 @@ def _page_records(path: Path) -> Iterator[RawPage]:
                 key=canonical_url(url),
                 source=headers.get_header("ESS-Source") or "",
                 status=int(status),
-                content_type=record.http_headers.get_header("Content-Type") or "",
+                content_type=content_type(record),
                 fetched_at=headers.get_header("WARC-Date"),
                 warc_file=path.name,
                 offset=records.get_record_offset(),
                 raw_hash=body_hash,
             )
+
+
+def content_type(record) -> str:
+    if record.http_headers is not None:
+        return record.http_headers.get_header("Content-Type") or ""
+    return record.rec_headers.get_header("Content-Type") or ""
 
 
 def latest_pages(raw_dir: Path) -> dict[str, RawPage]:
