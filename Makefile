@@ -36,8 +36,9 @@ test: install
 eval: install   # extraction and NER quality: writes docs/eval.md and docs/eval.json, fails below the floors
 	$(BIN)/python -m tests.eval --floors
 
-bench: install   # crawl speed beside a do-nothing Scrapy spider (1,000-page local site, 3 rounds)
+bench: install   # each stage beside its bare library, same input, same run (results: docs/bench.md)
 	$(BIN)/python -m tests.bench.crawl 1000 3
+	$(BIN)/python -m tests.bench.stages fr_core_news_md 3
 
 lint: install
 	$(BIN)/ruff check crawler pipeline search_api tests

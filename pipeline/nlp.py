@@ -9,10 +9,11 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc, Span
 
 from pipeline import dates  # noqa: F401 - registers the "french_dates" component
 from pipeline.dates import normalise_date
-from pipeline.gazetteer import load_gazetteer, ruler_patterns
+from pipeline.gazetteer import Entry, entity_key, load_gazetteer, ruler_patterns
 from pipeline.store import Mention
 
 LABELS = {"PER", "ORG", "LOC", "MISC", "DATE"}
@@ -47,15 +48,45 @@ PRONOUNS = {
 }
 
 
+class GazetteerNames:
+    """Gives the gazetteer's name and type to entities the model found under a gazetteer spelling
+    ("PACA" tagged ORG by the model becomes the LOC Provence-Alpes-Côte d'Azur)."""
+
+    def __init__(self, entries: list[Entry]):
+        self.exact = {s: e for e in entries if e.case_sensitive for s in e.spellings()}
+        self.folded = {entity_key(s): e for e in entries if not e.case_sensitive for s in e.spellings()}
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc.ents = [self.named(span) for span in doc.ents]
+        return doc
+
+    def named(self, span: Span) -> Span:
+        if span.ent_id_ or span.label_ == "DATE":
+            return span
+        entry = self.exact.get(span.text) or self.folded.get(entity_key(span.text))
+        return Span(span.doc, span.start, span.end, label=entry.type, span_id=entry.name) if entry else span
+
+
+@Language.factory("gazetteer_names", default_config={"path": ""})
+def make_gazetteer_names(nlp: Language, name: str, path: str) -> GazetteerNames:
+    return GazetteerNames(load_gazetteer(Path(path)))
+
+
 @lru_cache(maxsize=2)
 def load_nlp(model: str, gazetteer: str) -> Language:
-    """The model with only NER on, the gazetteer's patterns before it and the date tagger after it."""
+    """The model with only NER on: the gazetteer's names before it, its places and our dates after it."""
     nlp = spacy.load(model, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"])
     if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
         nlp.disable_pipe("tok2vec")
-    ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
-    ruler.add_patterns(ruler_patterns(load_gazetteer(Path(gazetteer)), nlp.make_doc))
-    nlp.add_pipe("french_dates", after="ner")
+    patterns = ruler_patterns(load_gazetteer(Path(gazetteer)), nlp.make_doc)
+    config = {"phrase_matcher_attr": "LOWER"}
+    names = nlp.add_pipe("entity_ruler", before="ner", config={**config, "overwrite_ents": True})
+    names.add_patterns([p for p in patterns if p["label"] != "LOC"])
+    # Places only fill what the model left untagged: "Paris" must not cut "Disneyland Paris" in two.
+    places = nlp.add_pipe("entity_ruler", name="place_ruler", after="ner", config=config)
+    places.add_patterns([p for p in patterns if p["label"] == "LOC"])
+    nlp.add_pipe("gazetteer_names", after="place_ruler", config={"path": gazetteer})
+    nlp.add_pipe("french_dates", after="gazetteer_names")
     return nlp
 
 

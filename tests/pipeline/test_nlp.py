@@ -24,7 +24,7 @@ def mentions_of(nlp, text: str, reference: str | None = "2025-03-14"):
 
 
 def test_only_what_ner_needs_runs_with_the_gazetteer_first_and_dates_last(nlp):
-    assert nlp.pipe_names[-3:] == ["entity_ruler", "ner", "french_dates"]
+    assert nlp.pipe_names[-5:] == ["entity_ruler", "ner", "place_ruler", "gazetteer_names", "french_dates"]
     assert "parser" not in nlp.pipe_names and "lemmatizer" not in nlp.pipe_names
 
 
@@ -56,3 +56,10 @@ def test_obvious_false_positives_are_dropped(nlp):
     assert drop_reason(Span(doc, 0, 1, label="PER")) == "pronoun"
     assert drop_reason(Span(doc, 2, 3, label="MISC")) == "lone lowercase word"
     assert drop_reason(Span(doc, 1, 2, label="ORG")) == "no letters"
+
+
+def test_places_never_cut_longer_names_and_model_spans_get_gazetteer_names(nlp):
+    found, _ = mentions_of(nlp, "Il a visité Disneyland Paris. La région PACA soutient le Coorace.")
+    assert ("Disneyland Paris", None) in [(m.text, m.entity) for m in found]
+    paca = next(m for m in found if m.text == "PACA")
+    assert paca.label == "LOC" and paca.entity == "Provence-Alpes-Côte d'Azur"
