@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import lxml.html
 import trafilatura
@@ -43,6 +43,7 @@ class Extracted:
     description: str | None = None
     link_density: float = 0.0  # share of the main text's words inside links: high on listing pages
     no_text: bool = False  # a PDF without a text layer (a scan): kept and flagged
+    tags: list[str] = field(default_factory=list)  # the page's own tags and categories
 
 
 def decode_html(body: bytes, content_type: str | None) -> str:
@@ -97,6 +98,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extr
         sitename=result.sitename,
         description=result.description,
         link_density=density,
+        tags=list(dict.fromkeys((result.categories or []) + (result.tags or []))),
     )
 
 

@@ -8,6 +8,7 @@ stopped and re-running never duplicates anything.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pipeline.extract import (
     extract_pdf,
     extract_plain_text,
 )
+from pipeline.gazetteer import load_gazetteer
 from pipeline.index import VectorIndex
 from pipeline.ingest import JSON_DOCUMENT
 from pipeline.language import detect_language
@@ -82,6 +84,7 @@ def to_document(page: RawPage, kind: str, extracted: Extracted) -> Document:
         warc_offset=page.offset,
         language=detect_language(extracted.text),
         no_text=int(extracted.no_text),
+        tags=json.dumps(extracted.tags, ensure_ascii=False) if extracted.tags else None,
     )
 
 
@@ -102,6 +105,7 @@ class Processor:
         self.settings, self.embedder = settings, embedder
         self.nlp = nlp.load_nlp(settings.spacy_model, str(settings.gazetteer))
         self.store = Store(settings.store_db)
+        self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
         self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
         self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()

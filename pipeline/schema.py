@@ -68,7 +68,12 @@ CREATE TABLE signatures (                      -- MinHash of each document, for 
 );
 """
 
-MIGRATIONS = [VERSION_1, VERSION_2]  # MIGRATIONS[n] takes a store from version n to n + 1
+VERSION_3 = """
+ALTER TABLE documents ADD COLUMN tags TEXT;  -- the page's own tags and categories, JSON list
+ALTER TABLE entities ADD COLUMN aliases TEXT;  -- the gazetteer's aliases, JSON list
+"""
+
+MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3]  # MIGRATIONS[n] takes a store from version n to n + 1
 VERSION = len(MIGRATIONS)
 
 

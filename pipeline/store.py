@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sqlite3
@@ -9,7 +10,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.gazetteer import entity_key, strip_accents
+from pipeline.gazetteer import Entry, entity_key, strip_accents
 from pipeline.schema import check, migrate
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -36,6 +37,7 @@ class Document:
     no_text: int = 0
     text_hash: str | None = None
     cluster: str | None = None
+    tags: str | None = None  # JSON list
 
 
 @dataclass
@@ -163,6 +165,17 @@ class Store:
             (key, mention.entity or mention.text, mention.label, int(mention.entity is not None)),
         )
         return self.db.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()["id"]
+
+    def sync_gazetteer(self, entries: list[Entry]) -> None:
+        """Every gazetteer entry as an entity with its canonical name, type and aliases."""
+        rows = [(entity_key(e.name), e.name, e.type, json.dumps(list(e.aliases), ensure_ascii=False)) for e in entries]
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO entities (key, name, label, aliases, gazetteer) VALUES (?, ?, ?, ?, 1) "
+                "ON CONFLICT(key) DO UPDATE SET name = excluded.name, label = excluded.label, "
+                "aliases = excluded.aliases, gazetteer = 1",
+                rows,
+            )
 
     def name_entities(self) -> None:
         """Entities the gazetteer does not know take their most frequent surface form and label."""

@@ -89,6 +89,7 @@ class DocumentOut(BaseModel):
     sitename: str | None
     description: str | None
     language: str | None
+    tags: list[str] = Field(description="The page's own tags and categories.")
     gone: bool
     fetched_at: str | None
     processed_at: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path
@@ -18,6 +19,7 @@ def get_document(doc_id: Annotated[str, DOC_ID], store: StoreDep) -> DocumentOut
     row = store.document(doc_id) if store else None
     if row is None:
         raise HTTPException(status_code=404, detail=f"no document {doc_id}")
-    fields = {key: row[key] for key in DocumentOut.model_fields if key not in ("mentions", "gone")}
+    fields = {key: row[key] for key in DocumentOut.model_fields if key not in ("mentions", "gone", "tags")}
     mentions = [MentionOut(**dict(m)) for m in store.mentions(doc_id)]
-    return DocumentOut(**fields, gone=bool(row["gone"]), mentions=mentions)
+    tags = json.loads(row["tags"]) if row["tags"] else []
+    return DocumentOut(**fields, gone=bool(row["gone"]), tags=tags, mentions=mentions)

@@ -23,11 +23,15 @@ class SlowSite(SiteHandler):
 
 
 def archived_rows(settings) -> list[sqlite3.Row]:
+    """Archived pages in the crawl state ([] while the crawl is still creating it)."""
     db = sqlite3.connect(settings.crawl_db)
     db.row_factory = sqlite3.Row
-    rows = db.execute("SELECT * FROM pages WHERE role = 'page' AND warc_file IS NOT NULL").fetchall()
-    db.close()
-    return rows
+    try:
+        return db.execute("SELECT * FROM pages WHERE role = 'page' AND warc_file IS NOT NULL").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        db.close()
 
 
 def test_kill_then_rerun(tmp_path, base_settings, registry, ess):

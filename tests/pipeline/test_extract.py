@@ -71,3 +71,15 @@ def test_site_name_suffix_is_dropped_from_titles():
     assert clean_title("Un titre | ESS Mag", "ESS Mag") == "Un titre"
     assert clean_title("Un titre — Observatoire", "observatoire") == "Un titre"
     assert clean_title("Marché - mode d'emploi", "ESS Mag") == "Marché - mode d'emploi"
+
+
+def test_the_pages_own_tags_are_kept():
+    page = extract_file(DEMO / "ess-mag" / "articles" / "ptce-dix-ans-apres-la-loi-de-2014" / "index.html")
+    assert "PTCE" in page.tags and "Territoires" in page.tags
+
+
+def test_oversized_and_binary_pages_are_refused():
+    with pytest.raises(ExtractionError, match="over 10 MB"):
+        extract_html(b"<html><body>" + b"mot " * (3 * 1024 * 1024) + b"</body></html>", "http://127.0.0.1/big")
+    with pytest.raises(ExtractionError, match="binary"):
+        extract_html(bytes(range(256)) * 10, "http://127.0.0.1/bin")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -66,3 +67,13 @@ def test_rebuild_derives_the_same_chunks(processed, embedder, tmp_path):
     report = process(settings, rebuild=True)
     assert report.counts["processed"] == first.counts["processed"]
     assert VectorIndex(settings, embedder.name, embedder.dim).count() == report.counts["chunks"]
+
+
+def test_gazetteer_entities_carry_their_aliases_and_mentions_fold_into_them(processed):
+    settings, _ = processed
+    store = Store(settings.store_db, readonly=True)
+    coorace = store.db.execute("SELECT * FROM entities WHERE key = 'coorace'").fetchone()
+    mentioned = store.db.execute("SELECT count(*) FROM mentions WHERE entity_id = ?", (coorace["id"],)).fetchone()[0]
+    store.close()
+    assert coorace["gazetteer"] == 1 and coorace["name"] == "Coorace" and coorace["label"] == "ORG"
+    assert json.loads(coorace["aliases"]) and mentioned >= 1
