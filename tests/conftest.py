@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from crawler.sitehost import SiteHost
 from pipeline.config import Settings
-from tests_support import SITES
+from tests_support import SITES, run_ess
 
 TEST_SPACY_MODEL = "fr_core_news_sm"
 
@@ -33,21 +30,6 @@ def with_registry(settings: Settings, urls: dict[str, str], **fields) -> Setting
     path = settings.data_dir / "sources.toml"
     path.write_text(registry_toml(urls, **fields))
     return settings.model_copy(update={"sources": path})
-
-
-def run_ess(settings: Settings, *args: str, timeout: int = 300, **env: str) -> subprocess.CompletedProcess:
-    """The real `ess` command in a child process (Scrapy's reactor runs once per process)."""
-    variables = {
-        **os.environ,
-        "ESS_DATA_DIR": str(settings.data_dir),
-        "ESS_SOURCES": str(settings.sources),
-        "ESS_CRAWL_DELAY": "0",
-        "ESS_SPACY_MODEL": settings.spacy_model,
-        **env,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args], env=variables, capture_output=True, text=True, timeout=timeout
-    )
 
 
 @pytest.fixture(scope="session")
