@@ -34,6 +34,19 @@ def setup_logging(verbose: bool = False) -> None:
     )
 
 
+def open_store(settings: Settings):
+    """The store, read-only; a clear error when there is none or it has another schema."""
+    from pipeline.schema import SchemaError
+    from pipeline.store import Store
+
+    if not settings.store_db.exists():
+        fail(f"no store at {settings.store_db}: run `ess process` first")
+    try:
+        return Store(settings.store_db, readonly=True)
+    except SchemaError as exc:
+        fail(str(exc))
+
+
 def load_sources(settings: Settings, names: list[str] | None = None):
     from crawler.registry import RegistryError, load_registry
 
@@ -162,12 +175,7 @@ def ingest(
 @app.command()
 def document(doc_id: str, as_json: JsonOpt = False) -> None:
     """Show one document with its entity and date mentions."""
-    from pipeline.store import Store
-
-    settings = Settings()
-    if not settings.store_db.exists():
-        fail(f"no store at {settings.store_db}: run `ess process` first")
-    store = Store(settings.store_db, readonly=True)
+    store = open_store(Settings())
     row, mentions = store.document(doc_id), store.mentions(doc_id)
     store.close()
     if row is None:
@@ -182,6 +190,28 @@ def document(doc_id: str, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
+def entity(name: str, as_json: JsonOpt = False) -> None:
+    """What was written about an entity: sources, months, co-occurring entities, documents."""
+    from search_api.routers.entities import UnknownEntity, build_entity_page
+
+    store = open_store(Settings())
+    try:
+        page = build_entity_page(store.db, name)
+    except UnknownEntity as exc:
+        fail(f"{exc}" + (f"; closest: {', '.join(exc.closest)}" if exc.closest else ""))
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(page.model_dump_json(indent=1))
+        return
+    typer.echo(f"{page.name} ({page.type}): {page.mentions} mentions in {page.documents} documents")
+    typer.echo("sources: " + ", ".join(f"{s.source} {s.documents}" for s in page.by_source))
+    typer.echo("with: " + ", ".join(f"{c.name} {c.documents}" for c in page.cooccurring[:10]))
+    for doc in page.document_list:
+        typer.echo(f"  {doc.published or 'n.d.':<10} {doc.source:<22} {doc.title}")
+
+
+@app.command()
 def search(
     query: str,
     mode: Annotated[str, typer.Option(help="hybrid, semantic or keyword.")] = "hybrid",
@@ -189,7 +219,6 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the processed documents from the command line."""
-    from pipeline.store import Store
     from search_api.deps import Resources
     from search_api.retrieval import Mode, Retriever, search_documents
 
@@ -197,7 +226,7 @@ def search(
     resources = Resources.open(settings)
     if resources.problem:
         fail(resources.problem)
-    store = Store(settings.store_db, readonly=True)
+    store = open_store(settings)
     result = search_documents(Retriever(store, resources.index, resources.embedder), query, Mode(mode), limit, 0)
     store.close()
     if as_json:
@@ -210,12 +239,7 @@ def search(
 @app.command()
 def stats(as_json: JsonOpt = False) -> None:
     """Counts of documents, chunks, entities and mentions in the store."""
-    from pipeline.store import Store
-
-    settings = Settings()
-    if not settings.store_db.exists():
-        fail(f"no store at {settings.store_db}: run `ess process` first")
-    store = Store(settings.store_db, readonly=True)
+    store = open_store(Settings())
     counts = store.counts()
     store.close()
     typer.echo(json.dumps(counts) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))

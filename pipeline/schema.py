@@ -84,7 +84,7 @@ class SchemaError(RuntimeError):
 def migrate(db: sqlite3.Connection) -> None:
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current == 0 and db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]:
-        raise SchemaError("this store predates schema versions: delete it and run `ess process --rebuild`")
+        raise SchemaError("this store predates schema versions: run `ess process --rebuild`")
     if current > VERSION:
         raise SchemaError(f"this store has schema {current}, newer than this program's {VERSION}: upgrade")
     for version in range(current, VERSION):
@@ -97,4 +97,5 @@ def check(db: sqlite3.Connection) -> None:
     """For read-only users: refuse a store of another schema version."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current != VERSION:
-        raise SchemaError(f"the store has schema {current}, this program reads {VERSION}: run `ess process`")
+        advice = "ess process --rebuild" if current == 0 else "ess process"
+        raise SchemaError(f"the store has schema {current}, this program reads {VERSION}: run `{advice}`")

@@ -11,7 +11,8 @@ from fastapi import Depends, HTTPException, Request
 from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
 from pipeline.index import IndexMismatch, IndexMissing, VectorIndex
-from pipeline.store import Store
+from pipeline.schema import SchemaError
+from pipeline.store import Store, french_stop_words
 from search_api.retrieval import Retriever
 
 
@@ -25,6 +26,7 @@ class Resources:
     @classmethod
     def open(cls, settings: Settings) -> Resources:
         embedder = get_embedder(settings)
+        french_stop_words()  # loaded now (seconds of spaCy data) rather than during the first keyword query
         if not settings.store_db.exists():
             return cls(settings, embedder, None, "no data yet: run `ess crawl` then `ess process`")
         try:
@@ -45,7 +47,10 @@ def get_store(resources: ResourcesDep) -> Iterator[Store | None]:
     if not resources.settings.store_db.exists():
         yield None
         return
-    store = Store(resources.settings.store_db, readonly=True)
+    try:
+        store = Store(resources.settings.store_db, readonly=True)
+    except SchemaError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from None
     try:
         yield store
     finally:

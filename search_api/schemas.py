@@ -95,3 +95,58 @@ class DocumentOut(BaseModel):
     processed_at: str
     text: str
     mentions: list[MentionOut]
+
+
+class EntitySummary(BaseModel):
+    name: str = Field(description="Canonical name.")
+    type: str = Field(description="ORG, LOC, PER or MISC.")
+    mentions: int
+    documents: int
+    gazetteer: bool = Field(description="The entity comes from the ESS gazetteer.")
+
+
+class EntityList(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    entities: list[EntitySummary]
+
+
+class SourceCount(BaseModel):
+    source: str
+    mentions: int
+    documents: int
+
+
+class MonthCount(BaseModel):
+    month: str = Field(description="YYYY-MM of the documents' publication.")
+    mentions: int
+    documents: int
+
+
+class Cooccurring(BaseModel):
+    name: str
+    type: str
+    documents: int = Field(description="Documents that name both.")
+
+
+class EntityDocument(BaseModel):
+    id: str
+    title: str | None
+    url: str
+    source: str
+    published: str | None
+    mentions: int
+
+
+class EntityPage(BaseModel):
+    name: str
+    type: str
+    aliases: list[str]
+    gazetteer: bool
+    mentions: int
+    documents: int
+    by_source: list[SourceCount]
+    by_month: list[MonthCount]
+    cooccurring: list[Cooccurring]
+    document_list: list[EntityDocument] = Field(description="Newest first, paginated by limit and offset.")

@@ -1,0 +1,102 @@
+"""Read queries about entities: resolution of a name or alias, listings, and what an entity page shows."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sqlite3
+
+from pipeline.gazetteer import entity_key
+
+MENTIONED = (
+    "SELECT entity_id, count(*) AS mentions, count(DISTINCT doc_id) AS documents FROM mentions GROUP BY entity_id"
+)
+
+
+def resolve(db: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    """The entity a name designates: its canonical key, else a gazetteer alias (case, accents, articles folded)."""
+    key = entity_key(name)
+    row = db.execute("SELECT * FROM entities WHERE key = ?", (key,)).fetchone()
+    if row is not None:
+        return row
+    for row in db.execute("SELECT * FROM entities WHERE aliases IS NOT NULL"):
+        if key in {entity_key(alias) for alias in json.loads(row["aliases"])}:
+            return row
+    return None
+
+
+def closest_names(db: sqlite3.Connection, name: str, n: int = 5) -> list[str]:
+    rows = db.execute(f"SELECT e.name FROM entities e JOIN ({MENTIONED}) m ON m.entity_id = e.id").fetchall()
+    names = {entity_key(r["name"]): r["name"] for r in rows}
+    return [names[k] for k in difflib.get_close_matches(entity_key(name), list(names), n=n, cutoff=0.6)]
+
+
+def like_escaped(text: str) -> str:
+    """Text for a LIKE pattern, its own % and _ taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_entities(
+    db: sqlite3.Connection, q: str | None, label: str | None, source: str | None, sort: str, limit: int, offset: int
+) -> tuple[int, list[sqlite3.Row]]:
+    """(total, page) of mentioned entities with their mention and document counts."""
+    where, params = ["1 = 1"], []
+    if q:
+        where.append("(e.key LIKE ? ESCAPE '\\' OR e.name LIKE ? ESCAPE '\\')")
+        params += [f"%{like_escaped(entity_key(q))}%", f"%{like_escaped(q)}%"]
+    if label:
+        where.append("e.label = ?")
+        params.append(label)
+    counted = (
+        MENTIONED
+        if not source
+        else MENTIONED.replace(
+            "FROM mentions", "FROM mentions WHERE doc_id IN (SELECT id FROM documents WHERE source = ?)"
+        )
+    )
+    params = ([source] if source else []) + params
+    order = {"mentions": "m.mentions DESC", "documents": "m.documents DESC", "name": "e.name COLLATE NOCASE"}[sort]
+    base = f"FROM entities e JOIN ({counted}) m ON m.entity_id = e.id WHERE {' AND '.join(where)}"
+    total = db.execute(f"SELECT count(*) {base}", params).fetchone()[0]
+    rows = db.execute(
+        f"SELECT e.*, m.mentions, m.documents {base} ORDER BY {order}, e.name LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    ).fetchall()
+    return total, rows
+
+
+def profile(db: sqlite3.Connection, entity_id: int, cooccurring: int = 20) -> dict:
+    """Totals, counts by source and by month of publication, and the entities most often in the same documents."""
+    totals = db.execute(
+        "SELECT count(*) AS mentions, count(DISTINCT doc_id) AS documents FROM mentions WHERE entity_id = ?",
+        (entity_id,),
+    ).fetchone()
+    by_source = db.execute(
+        "SELECT d.source, count(*) AS mentions, count(DISTINCT d.id) AS documents FROM mentions m "
+        "JOIN documents d ON d.id = m.doc_id WHERE m.entity_id = ? GROUP BY d.source ORDER BY mentions DESC",
+        (entity_id,),
+    ).fetchall()
+    by_month = db.execute(
+        "SELECT substr(d.published, 1, 7) AS month, count(*) AS mentions, count(DISTINCT d.id) AS documents "
+        "FROM mentions m JOIN documents d ON d.id = m.doc_id WHERE m.entity_id = ? AND d.published IS NOT NULL "
+        "GROUP BY month ORDER BY month",
+        (entity_id,),
+    ).fetchall()
+    together = db.execute(
+        "SELECT e.name, e.label, count(DISTINCT other.doc_id) AS documents FROM mentions mine "
+        "JOIN mentions other ON other.doc_id = mine.doc_id AND other.entity_id != mine.entity_id "
+        "JOIN entities e ON e.id = other.entity_id WHERE mine.entity_id = ? "
+        "GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?",
+        (entity_id, cooccurring),
+    ).fetchall()
+    return {"totals": totals, "by_source": by_source, "by_month": by_month, "cooccurring": together}
+
+
+def documents_of(db: sqlite3.Connection, entity_id: int, limit: int, offset: int) -> list[sqlite3.Row]:
+    """The entity's documents, newest first, with how often each names it."""
+    return db.execute(
+        "SELECT d.id, d.title, d.url, d.source, d.published, count(*) AS mentions FROM mentions m "
+        "JOIN documents d ON d.id = m.doc_id WHERE m.entity_id = ? GROUP BY d.id "
+        "ORDER BY d.published IS NULL, d.published DESC, d.title LIMIT ? OFFSET ?",
+        (entity_id, limit, offset),
+    ).fetchall()

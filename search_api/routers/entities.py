@@ -1,0 +1,93 @@
+"""GET /entities and /entities/{name}: what was written about an actor, where, when and with whom."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from pipeline import entity_queries
+from search_api.deps import StoreDep
+from search_api.schemas import (
+    Cooccurring,
+    EntityDocument,
+    EntityList,
+    EntityPage,
+    EntitySummary,
+    MonthCount,
+    SourceCount,
+)
+
+router = APIRouter(prefix="/entities", tags=["entities"])
+Label = Literal["ORG", "LOC", "PER", "MISC"]
+
+
+def summary(row) -> EntitySummary:
+    return EntitySummary(
+        name=row["name"],
+        type=row["label"],
+        mentions=row["mentions"],
+        documents=row["documents"],
+        gazetteer=bool(row["gazetteer"]),
+    )
+
+
+@router.get("", response_model=EntityList, summary="Canonical entities with their counts")
+def list_entities(
+    store: StoreDep,
+    q: Annotated[str | None, Query(max_length=200, description="Part of a name, any case or accents.")] = None,
+    type: Annotated[Label | None, Query(description="Only this type.")] = None,  # noqa: A002 - the API's word
+    source: Annotated[str | None, Query(max_length=100, description="Count only this source's documents.")] = None,
+    sort: Annotated[Literal["mentions", "documents", "name"], Query()] = "mentions",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> EntityList:
+    if store is None:
+        return EntityList(total=0, limit=limit, offset=offset, entities=[])
+    total, rows = entity_queries.list_entities(store.db, q, type, source, sort, limit, offset)
+    return EntityList(total=total, limit=limit, offset=offset, entities=[summary(r) for r in rows])
+
+
+class UnknownEntity(LookupError):
+    def __init__(self, name: str, closest: list[str]):
+        super().__init__(f"no entity named {name!r}")
+        self.closest = closest
+
+
+def build_entity_page(db, name: str, limit: int = 20, offset: int = 0) -> EntityPage:
+    """The page of the entity a name or alias designates; UnknownEntity (with the closest names) otherwise."""
+    entity = entity_queries.resolve(db, name)
+    if entity is None:
+        raise UnknownEntity(name, entity_queries.closest_names(db, name))
+    facts = entity_queries.profile(db, entity["id"])
+    documents = entity_queries.documents_of(db, entity["id"], limit, offset)
+    return EntityPage(
+        name=entity["name"],
+        type=entity["label"],
+        aliases=json.loads(entity["aliases"] or "[]"),
+        gazetteer=bool(entity["gazetteer"]),
+        mentions=facts["totals"]["mentions"],
+        documents=facts["totals"]["documents"],
+        by_source=[SourceCount(**dict(r)) for r in facts["by_source"]],
+        by_month=[MonthCount(**dict(r)) for r in facts["by_month"]],
+        cooccurring=[
+            Cooccurring(name=r["name"], type=r["label"], documents=r["documents"]) for r in facts["cooccurring"]
+        ],
+        document_list=[EntityDocument(**dict(r)) for r in documents],
+    )
+
+
+@router.get("/{name}", response_model=EntityPage, summary="One entity across sources and time")
+def entity_page(
+    store: StoreDep,
+    name: Annotated[str, Path(max_length=200, description="Canonical name or alias, any case or accents.")],
+    limit: Annotated[int, Query(ge=1, le=200, description="Documents per page.")] = 20,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> EntityPage:
+    if store is None:
+        raise HTTPException(status_code=404, detail={"message": "nothing processed yet", "closest": []})
+    try:
+        return build_entity_page(store.db, name, limit, offset)
+    except UnknownEntity as exc:
+        raise HTTPException(status_code=404, detail={"message": str(exc), "closest": exc.closest}) from None
