@@ -239,8 +239,10 @@ def search(
 @app.command()
 def stats(as_json: JsonOpt = False) -> None:
     """Counts of documents, chunks, entities and mentions in the store."""
+    from pipeline.overview import totals
+
     store = open_store(Settings())
-    counts = store.counts()
+    counts = totals(store.db)
     store.close()
     typer.echo(json.dumps(counts) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from pipeline.config import Settings
 from search_api.deps import Resources
-from search_api.routers import documents, entities, health, search
+from search_api.routers import documents, entities, health, search, sources, stats
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -28,5 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(entities.router)
+    app.include_router(sources.router)
+    app.include_router(stats.router)
     app.include_router(health.router)
     return app

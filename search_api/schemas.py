@@ -150,3 +150,26 @@ class EntityPage(BaseModel):
     by_month: list[MonthCount]
     cooccurring: list[Cooccurring]
     document_list: list[EntityDocument] = Field(description="Newest first, paginated by limit and offset.")
+
+
+class SourceInfo(BaseModel):
+    name: str
+    title: str | None = Field(description="From the sources registry; none for ingested sources.")
+    kind: str | None
+    homepage: str | None
+    documents: int
+    gone: int = Field(description="Documents whose page now answers 404/410.")
+    last_crawl: dict | None = Field(description="Summary of the last crawl: command, finished, counters.")
+
+
+class Stats(BaseModel):
+    documents: int
+    chunks: int
+    entities: int = Field(description="Entities mentioned at least once.")
+    mentions: int
+    dates: int = Field(description="DATE mentions.")
+    duplicates: int = Field(description="Documents that joined another's duplicate cluster.")
+    gone: int
+    without_text: int = Field(description="PDFs without a text layer, kept and flagged.")
+    by_kind: dict[str, int]
+    by_language: dict[str, int]

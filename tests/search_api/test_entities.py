@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import quote
 
 
@@ -42,3 +43,26 @@ def test_odd_inputs_are_plain_data(client):
     assert client.get("/entities", params={"q": "%_'\"; DROP TABLE entities; --"}).status_code == 200
     assert client.get("/entities/" + quote("../../etc/passwd", safe="")).status_code == 404
     assert client.get("/entities", params={"type": "THING"}).status_code == 422
+
+
+def test_ess_entity_mirrors_the_api(processed, ess):
+    settings, _ = processed
+    shown = ess(settings, "entity", "le COORACE", "--json")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert json.loads(shown.stdout)["name"] == "Coorace"
+    missing = ess(settings, "entity", "Cooracee")
+    assert missing.returncode == 1 and "closest: Coorace" in missing.stderr
+
+
+def test_a_store_of_another_schema_is_a_clear_503(tmp_path, base_settings):
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+
+    settings = base_settings.model_copy(update={"data_dir": tmp_path})
+    sqlite3.connect(settings.store_db).execute("CREATE TABLE documents (id TEXT)").connection.commit()
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/entities")
+    assert response.status_code == 503 and "ess process --rebuild" in response.json()["detail"]
