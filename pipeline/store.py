@@ -195,10 +195,6 @@ class Store:
             cursor = self.db.execute("UPDATE documents SET gone = 1, raw_hash = ? WHERE id = ?", (raw_hash, doc_id))
         return cursor.rowcount > 0
 
-    def chunk_ids(self, doc_id: str) -> list[str]:
-        rows = self.db.execute("SELECT id FROM chunks WHERE doc_id = ? ORDER BY idx", (doc_id,))
-        return [r["id"] for r in rows]
-
     def keyword_search(self, text: str, limit: int) -> list[tuple[str, str, float]]:
         """(chunk id, document id, BM25 score; higher is better) for the best-matching chunks.
 
