@@ -100,3 +100,35 @@ def documents_of(db: sqlite3.Connection, entity_id: int, limit: int, offset: int
         "ORDER BY d.published IS NULL, d.published DESC, d.title LIMIT ? OFFSET ?",
         (entity_id, limit, offset),
     ).fetchall()
+
+
+def documents_matching(
+    db: sqlite3.Connection,
+    sources: list[str],
+    date_from: str | None,
+    date_to: str | None,
+    entities: list[str],
+    exclude_gone: bool,
+) -> set[str] | None:
+    """Ids of the documents that pass the filters (every entity named), or None when nothing filters."""
+    if not (sources or date_from or date_to or entities or exclude_gone):
+        return None
+    where, params = ["1 = 1"], []
+    if sources:
+        where.append(f"source IN ({', '.join('?' * len(sources))})")
+        params += sources
+    if date_from:
+        where.append("published >= ?")
+        params.append(date_from)
+    if date_to:
+        where.append("substr(published, 1, ?) <= ?")
+        params += [len(date_to), date_to]
+    if exclude_gone:
+        where.append("gone = 0")
+    for name in entities:
+        entity = resolve(db, name)
+        if entity is None:
+            return set()
+        where.append("id IN (SELECT doc_id FROM mentions WHERE entity_id = ?)")
+        params.append(entity["id"])
+    return {row[0] for row in db.execute(f"SELECT id FROM documents WHERE {' AND '.join(where)}", params)}

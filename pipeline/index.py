@@ -72,12 +72,17 @@ class VectorIndex:
         if ids:
             self.collection.upsert(ids=ids, embeddings=vectors.tolist(), metadatas=metadatas)
 
-    def query(self, vector: np.ndarray, limit: int) -> list[VectorHit]:
+    def query(self, vector: np.ndarray, limit: int, among: set[str] | None = None) -> list[VectorHit]:
+        """The chunks nearest to ``vector``, only of the documents ``among`` when given."""
         count = self.collection.count()
-        if count == 0:
+        if count == 0 or among == set():
             return []
+        where = {"doc_id": {"$in": sorted(among)}} if among is not None else None
         result = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=min(limit, count), include=["metadatas", "distances"]
+            query_embeddings=[vector.tolist()],
+            n_results=min(limit, count),
+            where=where,
+            include=["metadatas", "distances"],
         )
         return [
             VectorHit(chunk_id, meta["doc_id"], 1.0 - distance)

@@ -195,7 +195,7 @@ class Store:
             cursor = self.db.execute("UPDATE documents SET gone = 1, raw_hash = ? WHERE id = ?", (raw_hash, doc_id))
         return cursor.rowcount > 0
 
-    def keyword_search(self, text: str, limit: int) -> list[tuple[str, str, float]]:
+    def keyword_search(self, text: str, limit: int, among: set[str] | None = None) -> list[tuple[str, str, float]]:
         """(chunk id, document id, BM25 score; higher is better) for the best-matching chunks.
 
         A hit must contain at least half of the query's content words (as "minimum should match"
@@ -208,8 +208,9 @@ class Store:
         rows = self.db.execute(
             "SELECT c.id, c.doc_id, -bm25(chunks_fts, 2.0, 1.0) AS score, chunks_fts.title, chunks_fts.text "
             "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
+            f"{'AND c.doc_id IN (SELECT value FROM json_each(?)) ' if among is not None else ''}"
             "ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT ?",
-            (fts_query(terms), limit),
+            (fts_query(terms), *([json.dumps(sorted(among))] if among is not None else []), limit),
         )
         return [(r["id"], r["doc_id"], r["score"]) for r in rows if _matched(terms, r) >= needed]
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pipeline.embed import Embedder
+from pipeline.entity_queries import documents_matching
 from pipeline.index import VectorIndex
 from pipeline.store import WORD, Store
 from search_api.schemas import AlsoOn, SearchHit, SearchResponse
@@ -63,19 +64,21 @@ class Retriever:
     def __init__(self, store: Store, index: VectorIndex, embedder: Embedder):
         self.store, self.index, self.embedder = store, index, embedder
 
-    def keyword(self, query: str) -> list[tuple[str, str]]:
-        return best_per_document([(doc, chunk) for chunk, doc, _ in self.store.keyword_search(query, CANDIDATES)])
+    def keyword(self, query: str, among: set[str] | None) -> list[tuple[str, str]]:
+        hits = self.store.keyword_search(query, CANDIDATES, among)
+        return best_per_document([(doc, chunk) for chunk, doc, _ in hits])
 
-    def semantic(self, query: str) -> list[tuple[str, str]]:
-        hits = self.index.query(self.embedder.query(query), CANDIDATES)
+    def semantic(self, query: str, among: set[str] | None) -> list[tuple[str, str]]:
+        hits = self.index.query(self.embedder.query(query), CANDIDATES, among)
         return best_per_document([(h.doc_id, h.chunk_id) for h in hits])
 
-    def rank(self, query: str, mode: Mode) -> list[Ranked]:
+    def rank(self, query: str, mode: Mode, among: set[str] | None = None) -> list[Ranked]:
+        """Documents for the query; only those ``among`` when filters gave a set."""
         rankings = []
         if mode in (Mode.hybrid, Mode.keyword):
-            rankings.append(self.keyword(query))
+            rankings.append(self.keyword(query, among))
         if mode in (Mode.hybrid, Mode.semantic):
-            rankings.append(self.semantic(query))
+            rankings.append(self.semantic(query, among))
         return reciprocal_rank_fusion(rankings)
 
 
@@ -91,10 +94,29 @@ def collapse_duplicates(ranked: list[Ranked], clusters: dict[str, str]) -> list[
     return kept
 
 
+@dataclass
+class Filters:
+    sources: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    entities: list[str] = field(default_factory=list)  # canonical names or aliases; all must be named
+    exclude_gone: bool = False
+
+
 def search_documents(
-    retriever: Retriever, q: str, mode: Mode, limit: int, offset: int, collapse: bool = True
+    retriever: Retriever,
+    q: str,
+    mode: Mode,
+    limit: int,
+    offset: int,
+    collapse: bool = True,
+    filters: Filters | None = None,
 ) -> SearchResponse:
-    ranked = retriever.rank(q, mode)
+    filters = filters or Filters()
+    among = documents_matching(
+        retriever.store.db, filters.sources, filters.date_from, filters.date_to, filters.entities, filters.exclude_gone
+    )
+    ranked = retriever.rank(q, mode, among)
     docs = retriever.store.documents([r.doc_id for r in ranked])
     if collapse:
         ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from search_api.deps import RetrieverDep
-from search_api.retrieval import Mode, search_documents
+from search_api.retrieval import Filters, Mode, search_documents
 from search_api.schemas import SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
+DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 
 
 @router.get("", response_model=SearchResponse, summary="Search documents")
@@ -20,8 +21,14 @@ def search(
     mode: Annotated[Mode, Query(description="hybrid (default), semantic or keyword.")] = Mode.hybrid,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    source: Annotated[list[str] | None, Query(description="Only these sources (repeatable).")] = None,
+    date_from: Annotated[str | None, Query(pattern=DATE, description="Published on or after (YYYY[-MM[-DD]]).")] = None,
+    date_to: Annotated[str | None, Query(pattern=DATE, description="Published on or before (YYYY[-MM[-DD]]).")] = None,
+    entity: Annotated[list[str] | None, Query(description="Documents naming this entity (repeatable: all).")] = None,
+    exclude_gone: Annotated[bool, Query(description="Leave out pages that now answer 404/410.")] = False,
     collapse: Annotated[
         bool, Query(description="One hit per cluster of duplicates, with the others in also_on.")
     ] = True,
 ) -> SearchResponse:
-    return search_documents(retriever, q, mode, limit, offset, collapse)
+    filters = Filters(source or [], date_from, date_to, entity or [], exclude_gone)
+    return search_documents(retriever, q, mode, limit, offset, collapse, filters)

@@ -1,0 +1,33 @@
+"""Search filters: sources, publication dates, entities (names or aliases, all of them), gone pages."""
+
+from __future__ import annotations
+
+
+def sources_of(client, **params) -> list[str]:
+    body = client.get("/search", params={"q": "emploi coopération économie locale", "limit": 20, **params}).json()
+    return [hit["source"] for hit in body["hits"]]
+
+
+def test_source_filter_in_every_mode(client):
+    for mode in ("hybrid", "semantic", "keyword"):
+        found = sources_of(client, source="beta", mode=mode)
+        assert set(found) <= {"beta"}
+    assert set(sources_of(client, source=["alpha", "beta"])) == {"alpha", "beta"}
+
+
+def test_date_filters_bound_publication(client):
+    hits = client.get("/search", params={"q": "emploi", "date_from": "2025-04", "limit": 20}).json()["hits"]
+    assert hits and all(hit["published"] >= "2025-04" for hit in hits)
+    hits = client.get("/search", params={"q": "emploi", "date_to": "2025-03-10", "limit": 20}).json()["hits"]
+    assert hits and all(hit["published"] <= "2025-03-10" for hit in hits)
+    assert client.get("/search", params={"q": "emploi", "date_to": "mars"}).status_code == 422
+
+
+def test_entity_filter_keeps_documents_that_name_it(client):
+    hits = client.get("/search", params={"q": "projet", "entity": "le COORACE", "limit": 20}).json()["hits"]
+    assert hits
+    for hit in hits:
+        names = {m["entity"] for m in client.get(f"/documents/{hit['id']}").json()["mentions"]}
+        assert "Coorace" in names
+    nothing = client.get("/search", params={"q": "projet", "entity": "Entité inconnue"}).json()
+    assert nothing["total"] == 0 and nothing["hits"] == []
