@@ -109,14 +109,17 @@ def documents_matching(
     date_to: str | None,
     entities: list[str],
     exclude_gone: bool,
+    kinds: list[str] | None = None,
+    languages: list[str] | None = None,
 ) -> set[str] | None:
     """Ids of the documents that pass the filters (every entity named), or None when nothing filters."""
-    if not (sources or date_from or date_to or entities or exclude_gone):
+    if not (sources or date_from or date_to or entities or exclude_gone or kinds or languages):
         return None
     where, params = ["1 = 1"], []
-    if sources:
-        where.append(f"source IN ({', '.join('?' * len(sources))})")
-        params += sources
+    for column, values in (("source", sources), ("kind", kinds), ("language", languages)):
+        if values:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params += values
     if date_from:
         where.append("published >= ?")
         params.append(date_from)

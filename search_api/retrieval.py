@@ -101,6 +101,8 @@ class Filters:
     date_to: str | None = None
     entities: list[str] = field(default_factory=list)  # canonical names or aliases; all must be named
     exclude_gone: bool = False
+    kinds: list[str] = field(default_factory=list)  # html, pdf, text
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes
 
 
 def search_documents(
@@ -114,7 +116,14 @@ def search_documents(
 ) -> SearchResponse:
     filters = filters or Filters()
     among = documents_matching(
-        retriever.store.db, filters.sources, filters.date_from, filters.date_to, filters.entities, filters.exclude_gone
+        retriever.store.db,
+        filters.sources,
+        filters.date_from,
+        filters.date_to,
+        filters.entities,
+        filters.exclude_gone,
+        filters.kinds,
+        filters.languages,
     )
     ranked = retriever.rank(q, mode, among)
     docs = retriever.store.documents([r.doc_id for r in ranked])

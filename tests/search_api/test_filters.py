@@ -31,3 +31,11 @@ def test_entity_filter_keeps_documents_that_name_it(client):
         assert "Coorace" in names
     nothing = client.get("/search", params={"q": "projet", "entity": "Entité inconnue"}).json()
     assert nothing["total"] == 0 and nothing["hits"] == []
+
+
+def test_kind_and_language_filters(client):
+    assert sources_of(client, kind="pdf") == []  # the fixture sites have no PDF
+    assert len(sources_of(client, kind="html", lang="fr")) > 0
+    assert sources_of(client, lang="en") == []
+    assert client.get("/search", params={"q": "emploi", "kind": "docx"}).status_code == 422
+    assert client.get("/search", params={"q": "emploi", "lang": "french"}).status_code == 422
