@@ -215,8 +215,14 @@ class Store:
         return [(r["id"], r["doc_id"], r["score"]) for r in rows if _matched(terms, r) >= needed]
 
     def documents(self, ids: list[str]) -> dict[str, sqlite3.Row]:
+        """What a search hit shows of each document: metadata and cluster, not the text (search reads
+        up to a few hundred candidates per query)."""
         marks = ", ".join("?" * len(ids))
-        rows = self.db.execute(f"SELECT * FROM documents WHERE id IN ({marks})", ids)
+        rows = self.db.execute(
+            "SELECT id, url, source, kind, title, author, published, gone, cluster "
+            f"FROM documents WHERE id IN ({marks})",
+            ids,
+        )
         return {r["id"]: r for r in rows}
 
     def chunk_texts(self, chunk_ids: list[str]) -> dict[str, str]:
