@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 
+    @property
+    def chroma_location(self) -> str:
+        """Where the vector index lives, for messages: the server's address or the embedded folder."""
+        return f"http://{self.chroma_host}:{self.chroma_port}" if self.chroma_host else str(self.chroma_dir)
+
 
 def get_settings() -> Settings:
     return Settings()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import sqlite3
 
 from pipeline.gazetteer import entity_key
@@ -100,6 +101,35 @@ def documents_of(db: sqlite3.Connection, entity_id: int, limit: int, offset: int
         "ORDER BY d.published IS NULL, d.published DESC, d.title LIMIT ? OFFSET ?",
         (entity_id, limit, offset),
     ).fetchall()
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(\d\w])|\n+")
+CONTEXT = 600  # characters read on each side of a mention to find its sentence
+
+
+def sentence_around(text: str, start: int, end: int) -> str:
+    """The sentence of ``text`` holding the span [start, end), on one line."""
+    begin = max((m.end() for m in SENTENCE_END.finditer(text, 0, start)), default=0)
+    after = SENTENCE_END.search(text, end)
+    return " ".join(text[begin : after.start() if after else len(text)].split())
+
+
+def mentions_of(db: sqlite3.Connection, entity_id: int) -> list[dict]:
+    """Every mention of the entity, newest documents first, with the sentence it stands in."""
+    rows = db.execute(
+        "SELECT d.id AS document, d.title, d.source, d.published, d.url, m.surface, m.label, m.start, m.end, "
+        "max(m.start - ?, 0) AS offset, substr(d.text, max(m.start - ?, 0) + 1, m.end - m.start + 2 * ?) AS context "
+        "FROM mentions m JOIN documents d ON d.id = m.doc_id WHERE m.entity_id = ? "
+        "ORDER BY d.published IS NULL, d.published DESC, d.id, m.start",
+        (CONTEXT, CONTEXT, CONTEXT, entity_id),
+    )
+    return [
+        {
+            **{k: row[k] for k in row.keys() if k not in ("offset", "context")},
+            "sentence": sentence_around(row["context"], row["start"] - row["offset"], row["end"] - row["offset"]),
+        }
+        for row in rows
+    ]
 
 
 def documents_matching(

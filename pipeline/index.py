@@ -63,7 +63,7 @@ class VectorIndex:
         if built_by != metadata:
             raise IndexMismatch(
                 f"the index was built with {built_by['embedding_model']} ({built_by['dim']} dims), not "
-                f"{self.model_name} ({self.dim} dims): run `ess process --rebuild`"
+                f"{self.model_name} ({self.dim} dims): run `ess process --reindex`"
             )
         return collection
 
@@ -100,3 +100,15 @@ class VectorIndex:
 
     def count(self) -> int:
         return self.collection.count()
+
+    def built_by(self) -> tuple[str, int]:
+        """The embedding model and dimensions recorded when the index was created."""
+        metadata = self.collection.metadata or {}
+        return metadata.get("embedding_model"), metadata.get("dim")
+
+    def ids(self, page: int = 5000) -> set[str]:
+        """Every chunk id in the index, read page by page."""
+        ids: set[str] = set()
+        while batch := self.collection.get(include=[], limit=page, offset=len(ids))["ids"]:
+            ids.update(batch)
+        return ids

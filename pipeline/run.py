@@ -36,7 +36,7 @@ from pipeline.warc import RawPage, latest_pages, read_body
 
 log = logging.getLogger(__name__)
 BATCH_DOCS = 16
-MIN_WORDS = 120  # below this, a page is navigation or a stub, not an article or report
+MIN_WORDS = 120  # below this, a crawled HTML page is navigation or a stub, not an article or report
 MAX_LINK_DENSITY = 0.2  # above this, a page is a listing of other pages (home, rubrique, archive)
 
 
@@ -152,7 +152,7 @@ class Processor:
         if extracted.link_density > MAX_LINK_DENSITY:
             self.report.count("skipped: listing page")
             return None
-        if len(extracted.text.split()) < MIN_WORDS:
+        if kind == "html" and len(extracted.text.split()) < MIN_WORDS:
             self.report.count(f"skipped: fewer than {MIN_WORDS} words")
             return None
         return to_document(page, kind, extracted)

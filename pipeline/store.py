@@ -262,6 +262,9 @@ class Store:
             (doc_id,),
         ).fetchall()
 
+    def keyword_rows(self) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         tables = ("documents", "chunks", "entities", "mentions")
         return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}

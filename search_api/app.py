@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from pipeline.config import Settings
 from search_api.deps import Resources
@@ -25,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.add_exception_handler(RequestValidationError, invalid_parameters)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(entities.router)
@@ -32,3 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stats.router)
     app.include_router(health.router)
     return app
+
+
+async def invalid_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 with one sentence per bad parameter ("q: String should have at most 1000 characters")."""
+    errors = exc.errors()
+    message = "; ".join(f"{'.'.join(str(part) for part in e['loc'][1:])}: {e['msg']}" for e in errors)
+    return JSONResponse(status_code=422, content={"message": message, "detail": jsonable_encoder(errors)})

@@ -20,19 +20,34 @@ from search_api.retrieval import Retriever
 class Resources:
     settings: Settings
     embedder: Embedder
-    index: VectorIndex | None
+    index: VectorIndex | None = None
     problem: str | None = None
+    empty: bool = False  # nothing indexed yet: searches answer zero hits with a hint
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
-        embedder = get_embedder(settings)
+        resources = cls(settings, get_embedder(settings))
         french_stop_words()  # loaded now (seconds of spaCy data) rather than during the first keyword query
-        if not settings.store_db.exists():
-            return cls(settings, embedder, None, "no data yet: run `ess crawl` then `ess process`")
+        resources.connect()
+        return resources
+
+    def connect(self) -> None:
+        """Open the vector index, or remember why it cannot be used."""
+        self.index, self.problem, self.empty = None, None, False
         try:
-            return cls(settings, embedder, VectorIndex(settings, embedder.name, embedder.dim))
-        except (IndexMissing, IndexMismatch) as exc:
-            return cls(settings, embedder, None, str(exc))
+            self.index = VectorIndex(self.settings, self.embedder.name, self.embedder.dim)
+        except IndexMissing as exc:
+            self.problem, self.empty = str(exc), True
+        except IndexMismatch as exc:
+            self.problem = str(exc)
+        except Exception as exc:  # noqa: BLE001 - an unreachable Chroma server raises transport errors
+            self.problem = f"cannot open the vector index at {self.settings.chroma_location}: {exc}"
+
+    def vector_index(self) -> VectorIndex | None:
+        """The index; opened again when it was missing at start-up (`ess process` may have run since)."""
+        if self.index is None and self.empty:
+            self.connect()
+        return self.index
 
 
 def get_resources(request: Request) -> Resources:
@@ -60,10 +75,14 @@ def get_store(resources: ResourcesDep) -> Iterator[Store | None]:
 StoreDep = Annotated[Store | None, Depends(get_store)]
 
 
-def get_retriever(resources: ResourcesDep, store: StoreDep) -> Retriever:
-    if resources.problem or store is None:
-        raise HTTPException(status_code=503, detail=resources.problem or "no data yet")
-    return Retriever(store, resources.index, resources.embedder)
+def get_retriever(resources: ResourcesDep, store: StoreDep) -> Retriever | None:
+    """A retriever; None while nothing is indexed; 503 when the index cannot serve (another model, no server)."""
+    index = resources.vector_index()
+    if store is None or (index is None and resources.empty):
+        return None
+    if index is None:
+        raise HTTPException(status_code=503, detail=resources.problem)
+    return Retriever(store, index, resources.embedder)
 
 
-RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+RetrieverDep = Annotated[Retriever | None, Depends(get_retriever)]

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from pipeline.embed import Embedder
 from pipeline.entity_queries import documents_matching
 from pipeline.index import VectorIndex
-from pipeline.store import WORD, Store
-from search_api.schemas import AlsoOn, SearchHit, SearchResponse
+from pipeline.store import Store
+from search_api import facets
+from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit, SearchResponse
+from search_api.snippets import snippet
 
 RRF_K = 60
-CANDIDATES = 200
-SNIPPET_CHARS = 300
+CANDIDATES = 200  # chunks each ranking reads before fusion
 
 
 class Mode(StrEnum):
@@ -47,17 +47,6 @@ def reciprocal_rank_fusion(rankings: list[list[tuple[str, str]]]) -> list[Ranked
             chunk_of.setdefault(doc_id, chunk_id)
     ordered = sorted(scores, key=lambda d: scores[d], reverse=True)
     return [Ranked(d, chunk_of[d], scores[d]) for d in ordered]
-
-
-def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
-    """About ``size`` characters of the chunk, on one line, around the first query word found."""
-    text = " ".join(text.split())
-    words = [w for w in WORD.findall(query) if len(w) > 2]
-    match = next((m for w in words if (m := re.search(re.escape(w), text, re.I))), None)
-    start = text.rfind(" ", 0, max(0, match.start() - size // 3)) + 1 if match else 0
-    end = text.find(" ", start + size)
-    end = len(text) if end == -1 else end
-    return ("… " if start else "") + text[start:end] + (" …" if end < len(text) else "")
 
 
 class Retriever:
@@ -114,6 +103,7 @@ def search_documents(
     collapse: bool = True,
     filters: Filters | None = None,
 ) -> SearchResponse:
+    """One page of ranked documents, with facets over the whole result set and a hint when nothing matched."""
     filters = filters or Filters()
     among = documents_matching(
         retriever.store.db,
@@ -127,16 +117,59 @@ def search_documents(
     )
     ranked = retriever.rank(q, mode, among)
     docs = retriever.store.documents([r.doc_id for r in ranked])
+    ranked = [r for r in ranked if r.doc_id in docs]
     if collapse:
         ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})
-    page = [r for r in ranked[offset : offset + limit] if r.doc_id in docs]
+    page = ranked[offset : offset + limit]
+    db = retriever.store.db
     texts = retriever.store.chunk_texts([r.chunk_id for r in page])
     members = retriever.store.cluster_members([docs[r.doc_id]["cluster"] or r.doc_id for r in page])
-    hits = [hit(docs[r.doc_id], r, snippet(texts.get(r.chunk_id, ""), q), members) for r in page]
-    return SearchResponse(query=q, mode=mode.value, total=len(ranked), limit=limit, offset=offset, hits=hits)
+    named = facets.hit_entities(db, [r.doc_id for r in page])
+    hits = [
+        hit(docs[r.doc_id], r, snippet(texts.get(r.chunk_id, ""), q), members, named.get(r.doc_id, [])) for r in page
+    ]
+    return SearchResponse(
+        query=q,
+        mode=mode.value,
+        total=len(ranked),
+        limit=limit,
+        offset=offset,
+        hits=hits,
+        facets=result_facets(db, [r.doc_id for r in ranked]),
+        hint=None if ranked else no_hit_hint(retriever.store, mode, among is not None),
+    )
 
 
-def hit(doc, ranked: Ranked, passage: str, members: dict) -> SearchHit:
+def result_facets(db, doc_ids: list[str]) -> Facets:
+    def counts(pairs):
+        return [FacetCount(value=value, documents=n) for value, n in pairs]
+
+    return Facets(
+        source=counts(facets.by_source(db, doc_ids)),
+        year=counts(facets.by_year(db, doc_ids)),
+        entities={label: counts(pairs) for label, pairs in facets.top_entities(db, doc_ids).items()},
+    )
+
+
+NOTHING_INDEXED = "nothing is indexed yet: run `ess crawl` (or `ess ingest`) then `ess process`"
+
+
+def no_hit_hint(store: Store, mode: Mode, filtered: bool) -> str:
+    if store.counts()["chunks"] == 0:
+        return NOTHING_INDEXED
+    if filtered:
+        return "no document passes these filters and matches the query: remove a filter or widen the dates"
+    if mode is Mode.keyword:
+        return "no document contains at least half of the query's words: try mode=hybrid or mode=semantic"
+    return "no document matches: try other words"
+
+
+def empty_response(q: str, mode: Mode, limit: int, offset: int) -> SearchResponse:
+    """The answer while nothing is indexed."""
+    return SearchResponse(query=q, mode=mode.value, total=0, limit=limit, offset=offset, hits=[], hint=NOTHING_INDEXED)
+
+
+def hit(doc, ranked: Ranked, passage: str, members: dict, entities: list[tuple[str, str]]) -> SearchHit:
     also_on = [
         AlsoOn(id=m["id"], source=m["source"], url=m["url"])
         for m in members.get(doc["cluster"] or doc["id"], [])
@@ -154,4 +187,5 @@ def hit(doc, ranked: Ranked, passage: str, members: dict) -> SearchHit:
         score=round(ranked.score, 6),
         gone=bool(doc["gone"]),
         also_on=also_on,
+        entities=[EntityRef(name=name, type=label) for name, label in entities],
     )

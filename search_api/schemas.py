@@ -11,6 +11,11 @@ class AlsoOn(BaseModel):
     url: str
 
 
+class EntityRef(BaseModel):
+    name: str = Field(description="Canonical name; GET /entities/{name} gives its page.")
+    type: str = Field(description="ORG, LOC, PER or MISC.")
+
+
 class SearchHit(BaseModel):
     id: str = Field(description="Document id (stable across runs).")
     title: str | None
@@ -19,10 +24,26 @@ class SearchHit(BaseModel):
     kind: str = Field(description="html or pdf.")
     published: str | None = Field(description="Publication date, ISO 8601, when known.")
     author: str | None
-    snippet: str = Field(description="Passage of the best-matching chunk.")
+    snippet: str = Field(
+        description="Passage of the best-matching chunk, HTML-escaped; the query's words are wrapped in <mark>."
+    )
     score: float = Field(description="Fused relevance score; higher is better.")
     gone: bool = Field(False, description="The page now answers 404/410; the archived text is shown.")
     also_on: list[AlsoOn] = Field([], description="The same text (or nearly) published elsewhere.")
+    entities: list[EntityRef] = Field([], description="The document's most mentioned entities.")
+
+
+class FacetCount(BaseModel):
+    value: str
+    documents: int
+
+
+class Facets(BaseModel):
+    source: list[FacetCount] = Field([], description="Documents of the whole result set per source.")
+    year: list[FacetCount] = Field([], description="Per publication year, newest first; n.d. for undated.")
+    entities: dict[str, list[FacetCount]] = Field(
+        {}, description="Per type (ORG, LOC, PER, MISC), the entities named in most documents of the result set."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -32,6 +53,8 @@ class SearchResponse(BaseModel):
     limit: int
     offset: int
     hits: list[SearchHit]
+    facets: Facets = Field(Facets(), description="Counts over the whole result set, not only this page.")
+    hint: str | None = Field(None, description="Why there are no hits and what to try, when there are none.")
 
     model_config = {
         "json_schema_extra": {
@@ -51,10 +74,17 @@ class SearchResponse(BaseModel):
                             "kind": "html",
                             "published": "2025-03-14",
                             "author": "Claire Fontaine",
-                            "snippet": "Entreprises, associations et collectivité mettent en commun…",
+                            "snippet": "Entreprises, associations et collectivité mettent en commun leurs "
+                            "moyens pour créer des <mark>emplois</mark>…",
                             "score": 0.0328,
+                            "entities": [{"name": "Bocage Solidaire", "type": "ORG"}],
                         }
                     ],
+                    "facets": {
+                        "source": [{"value": "echo-des-territoires", "documents": 1}],
+                        "year": [{"value": "2025", "documents": 1}],
+                        "entities": {"ORG": [{"value": "Bocage Solidaire", "documents": 1}]},
+                    },
                 }
             ]
         }
@@ -62,11 +92,17 @@ class SearchResponse(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="ok, or empty when nothing has been indexed yet.")
+    status: str = Field(description="ok; empty when nothing is indexed yet; degraded when store and index differ.")
     documents: int
-    chunks: int
-    vectors: int
-    embedding_model: str
+    chunks: int = Field(description="Chunks in the SQLite store.")
+    keyword_rows: int = Field(description="Chunks in the FTS5 keyword table.")
+    vectors: int = Field(description="Chunk vectors in the Chroma index.")
+    agree: bool = Field(description="Store, keyword table and vector index hold the same number of chunks.")
+    embedding_model: str = Field(description="The model that embeds queries.")
+    index_model: str | None = Field(description="The model that built the vector index.")
+    dimensions: int | None
+    chroma: str = Field(description="embedded (on disk) or the server's address.")
+    problem: str | None = Field(None, description="What is wrong and what to run, when something is.")
 
 
 class MentionOut(BaseModel):
@@ -95,6 +131,7 @@ class DocumentOut(BaseModel):
     processed_at: str
     text: str
     mentions: list[MentionOut]
+    duplicates: list[AlsoOn] = Field([], description="The same text (or nearly) published elsewhere.")
 
 
 class EntitySummary(BaseModel):

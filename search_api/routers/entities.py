@@ -6,8 +6,10 @@ import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import Response
 
 from pipeline import entity_queries
+from search_api.csv_export import CSV_RESPONSE, MENTION_COLUMNS, csv_response, mention_rows
 from search_api.deps import StoreDep
 from search_api.schemas import (
     Cooccurring,
@@ -78,16 +80,31 @@ def build_entity_page(db, name: str, limit: int = 20, offset: int = 0) -> Entity
     )
 
 
-@router.get("/{name}", response_model=EntityPage, summary="One entity across sources and time")
+@router.get("/{name}", response_model=EntityPage, responses=CSV_RESPONSE, summary="One entity across sources and time")
 def entity_page(
     store: StoreDep,
-    name: Annotated[str, Path(max_length=200, description="Canonical name or alias, any case or accents.")],
+    name: Annotated[
+        str, Path(max_length=200, description="Canonical name or alias, any case or accents.", examples=["Coorace"])
+    ],
     limit: Annotated[int, Query(ge=1, le=200, description="Documents per page.")] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
-) -> EntityPage:
+    format: Annotated[  # noqa: A002 - the API's word
+        Literal["json", "csv"], Query(description="csv: every mention, with its document and sentence.")
+    ] = "json",
+) -> EntityPage | Response:
     if store is None:
         raise HTTPException(status_code=404, detail={"message": "nothing processed yet", "closest": []})
     try:
+        if format == "csv":
+            return mentions_csv(store.db, name)
         return build_entity_page(store.db, name, limit, offset)
     except UnknownEntity as exc:
         raise HTTPException(status_code=404, detail={"message": str(exc), "closest": exc.closest}) from None
+
+
+def mentions_csv(db, name: str) -> Response:
+    entity = entity_queries.resolve(db, name)
+    if entity is None:
+        raise UnknownEntity(name, entity_queries.closest_names(db, name))
+    mentions = entity_queries.mentions_of(db, entity["id"])
+    return csv_response(MENTION_COLUMNS, mention_rows(mentions), f"ess-entity-{entity['key']}.csv")

@@ -1,4 +1,4 @@
-"""GET /health: is the service up, and what does it serve."""
+"""GET /health: is the service up, what does it serve, and do the store and the index agree."""
 
 from fastapi import APIRouter
 
@@ -8,13 +8,34 @@ from search_api.schemas import Health
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("", response_model=Health, summary="Service status and index size")
+@router.get("", response_model=Health, summary="Service status, index model and counts")
 def health(resources: ResourcesDep, store: StoreDep) -> Health:
+    """Counts only (fast); `ess check` compares every chunk id."""
+    index = resources.vector_index()
     counts = store.counts() if store else {"documents": 0, "chunks": 0}
+    keyword_rows = store.keyword_rows() if store else 0
+    vectors = index.count() if index else 0
+    agree = counts["chunks"] == keyword_rows == vectors
+    index_model, dimensions = index.built_by() if index else (None, None)
+    problem = resources.problem
+    if problem is None and not agree:
+        problem = "store, keyword table and vector index differ: run `ess check`, then `ess process --reindex`"
     return Health(
-        status="ok" if resources.problem is None else "empty",
+        status=status(resources.empty or store is None, agree, problem),
         documents=counts["documents"],
         chunks=counts["chunks"],
-        vectors=resources.index.count() if resources.index else 0,
+        keyword_rows=keyword_rows,
+        vectors=vectors,
+        agree=agree,
         embedding_model=resources.embedder.name,
+        index_model=index_model,
+        dimensions=dimensions,
+        chroma=f"server {resources.settings.chroma_location}" if resources.settings.chroma_host else "embedded",
+        problem=problem,
     )
+
+
+def status(empty: bool, agree: bool, problem: str | None) -> str:
+    if empty:
+        return "empty"
+    return "ok" if agree and problem is None else "degraded"

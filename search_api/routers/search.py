@@ -1,25 +1,37 @@
-"""GET /search: ranked documents for a free-text query."""
+"""GET /search: ranked documents for a free-text query, as JSON or CSV."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import StringConstraints
 
+from search_api.csv_export import CSV_RESPONSE, SEARCH_COLUMNS, csv_response, search_rows
 from search_api.deps import RetrieverDep
-from search_api.retrieval import Filters, Mode, search_documents
+from search_api.retrieval import Filters, Mode, empty_response, search_documents
 from search_api.schemas import SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
 DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+MAX_QUERY_CHARS = 1000
+EXPORT_LIMIT = 1000  # hits in one CSV export
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
-@router.get("", response_model=SearchResponse, summary="Search documents")
+@router.get("", response_model=SearchResponse, responses=CSV_RESPONSE, summary="Search documents")
 def search(
     retriever: RetrieverDep,
-    q: Annotated[str, Query(min_length=1, max_length=500, description="Free text; never parsed as syntax.")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description="Free text; never parsed as syntax.",
+            examples=["coopération territoriale contre le chômage"],
+        ),
+    ],
     mode: Annotated[Mode, Query(description="hybrid (default), semantic or keyword.")] = Mode.hybrid,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
@@ -33,6 +45,18 @@ def search(
     collapse: Annotated[
         bool, Query(description="One hit per cluster of duplicates, with the others in also_on.")
     ] = True,
-) -> SearchResponse:
-    filters = Filters(source or [], date_from, date_to, entity or [], exclude_gone, kind or [], lang or [])
-    return search_documents(retriever, q, mode, limit, offset, collapse, filters)
+    format: Annotated[  # noqa: A002 - the API's word
+        Literal["json", "csv"],
+        Query(description=f"csv: every hit from offset on (up to {EXPORT_LIMIT}), for a spreadsheet."),
+    ] = "json",
+) -> SearchResponse | Response:
+    if format == "csv":
+        limit = EXPORT_LIMIT
+    if retriever is None:
+        result = empty_response(q, mode, limit, offset)
+    else:
+        filters = Filters(source or [], date_from, date_to, entity or [], exclude_gone, kind or [], lang or [])
+        result = search_documents(retriever, q, mode, limit, offset, collapse, filters)
+    if format == "csv":
+        return csv_response(SEARCH_COLUMNS, search_rows(result), "ess-search.csv")
+    return result

@@ -56,7 +56,7 @@ def test_a_second_writer_is_refused_while_one_runs(tmp_path):
 
 def test_an_index_built_by_another_model_is_refused(processed, embedder):
     settings, _ = processed
-    with pytest.raises(IndexMismatch, match="ess process --rebuild"):
+    with pytest.raises(IndexMismatch, match="ess process --reindex"):
         VectorIndex(settings, "some-other-model", embedder.dim)
 
 

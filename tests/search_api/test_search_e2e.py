@@ -76,13 +76,3 @@ def test_pagination_is_consistent(client):
     second = client.get("/search", params={"q": "emploi local", "limit": 3, "offset": 3}).json()
     assert [h["id"] for h in full["hits"][3:6]] == [h["id"] for h in second["hits"]]
     assert full["total"] == second["total"] >= 6
-
-
-def test_snippets_are_one_line_windows_around_the_query():
-    from search_api.retrieval import snippet
-
-    text = "Début.\n" + "mot " * 200 + "Coorace  et\tses adhérents. " + "fin " * 200
-    cut = snippet(text, "le Coorace", size=100)
-    assert cut.startswith("… ") and cut.endswith(" …") and "Coorace et ses" in cut and "\n" not in cut
-    assert len(cut) < 130
-    assert snippet("Court texte.", "absent") == "Court texte."
