@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +22,7 @@ app = typer.Typer(
     add_completion=False,
 )
 DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
+DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
@@ -215,25 +218,67 @@ def entity(name: str, as_json: JsonOpt = False) -> None:
 def search(
     query: str,
     mode: Annotated[str, typer.Option(help="hybrid, semantic or keyword.")] = "hybrid",
+    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
+    entity: Annotated[list[str] | None, typer.Option(help="Documents naming this entity (repeatable: all).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before YYYY[-MM[-DD]].")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
     as_json: JsonOpt = False,
 ) -> None:
-    """Search the processed documents from the command line."""
+    """Search the processed documents from the command line, with the API's filters."""
     from search_api.deps import Resources
-    from search_api.retrieval import Mode, Retriever, search_documents
+    from search_api.retrieval import Filters, Mode, Retriever, search_documents
+    from search_api.snippets import plain
 
     settings = Settings()
+    if mode not in Mode.__members__:
+        fail(f"--mode must be one of {', '.join(Mode.__members__)}, not {mode!r}")
+    for name, value in (("--since", since), ("--until", until)):
+        if value and not DATE.fullmatch(value):
+            fail(f"{name} takes YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
     resources = Resources.open(settings)
     if resources.problem:
         fail(resources.problem)
     store = open_store(settings)
-    result = search_documents(Retriever(store, resources.index, resources.embedder), query, Mode(mode), limit, 0)
+    filters = Filters(sources=source or [], date_from=since, date_to=until, entities=entity or [])
+    retriever = Retriever(store, resources.index, resources.embedder)
+    result = search_documents(retriever, query, Mode(mode), limit, 0, filters=filters)
     store.close()
     if as_json:
         typer.echo(result.model_dump_json(indent=1))
         return
+    typer.echo(f"{result.total} documents" + (f" ({result.hint})" if result.hint else ""))
     for rank, hit in enumerate(result.hits, 1):
         typer.echo(f"{rank:>2}. {hit.title}  [{hit.source}, {hit.published or 'n.d.'}]\n    {hit.url}")
+        typer.echo(f"    {plain(hit.snippet)}")
+
+
+@app.command()
+def check(as_json: JsonOpt = False) -> None:
+    """Verify that the store, its keyword table and the vector index hold the same chunks (exit 1 if not)."""
+    from pipeline.consistency import compare
+    from pipeline.embed import get_embedder
+    from pipeline.index import IndexMismatch, IndexMissing, VectorIndex
+
+    settings = Settings()
+    store = open_store(settings)
+    embedder = get_embedder(settings)
+    try:
+        agreement = compare(store, VectorIndex(settings, embedder.name, embedder.dim))
+    except (IndexMissing, IndexMismatch) as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps({"agree": agreement.agree, **asdict(agreement)}, indent=1))
+    else:
+        typer.echo(f"chunks {agreement.chunks}, keyword rows {agreement.keyword_rows}, vectors {agreement.vectors}")
+        for what, ids in agreement.differences.items():
+            typer.echo(f"{what}: {agreement.counts[what]} (e.g. {', '.join(ids)})")
+        verdict = "they differ: run `ess process --reindex`"
+        typer.echo("store, keyword table and index agree" if agreement.agree else verdict)
+    if not agreement.agree:
+        raise typer.Exit(1)
 
 
 @app.command()

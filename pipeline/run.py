@@ -97,7 +97,14 @@ def chunk_rows(doc: Document) -> list[ChunkRow]:
 
 def chunk_metadata(doc: Document, chunk: ChunkRow) -> dict:
     published = int(doc.published.replace("-", "")[:8]) if doc.published else 0
-    return {"doc_id": doc.id, "source": doc.source, "kind": doc.kind, "idx": chunk.idx, "published": published}
+    return {
+        "doc_id": doc.id,
+        "source": doc.source,
+        "kind": doc.kind,
+        "language": doc.language or "",
+        "idx": chunk.idx,
+        "published": published,  # yyyymmdd as a number, 0 when unknown: sortable and comparable in filters
+    }
 
 
 class Processor:
