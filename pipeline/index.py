@@ -19,6 +19,10 @@ class IndexMissing(RuntimeError):
     """Nothing has been indexed yet."""
 
 
+class IndexUnavailable(RuntimeError):
+    """The index did not answer (a Chroma server down or unreachable)."""
+
+
 @dataclass
 class VectorHit:
     chunk_id: str
@@ -42,6 +46,7 @@ class VectorIndex:
 
     def __init__(self, settings: Settings, model_name: str, dim: int, create: bool = False):
         self.client = chroma_client(settings)
+        self.location = settings.chroma_location
         self.model_name, self.dim = model_name, dim
         self.collection = self._open(create)
 
@@ -74,22 +79,29 @@ class VectorIndex:
 
     def query(self, vector: np.ndarray, limit: int, among: set[str] | None = None) -> list[VectorHit]:
         """The chunks nearest to ``vector``, only of the documents ``among`` when given."""
-        count = self.collection.count()
-        if count == 0 or among == set():
+        try:
+            result = self._nearest(vector, limit, among)
+        except Exception as exc:  # noqa: BLE001 - transport errors of the HTTP client have many types
+            raise IndexUnavailable(f"the vector index at {self.location} did not answer: {exc}") from exc
+        if result is None:
             return []
-        where = {"doc_id": {"$in": sorted(among)}} if among is not None else None
-        result = self.collection.query(
-            query_embeddings=[vector.tolist()],
-            n_results=min(limit, count),
-            where=where,
-            include=["metadatas", "distances"],
-        )
         return [
             VectorHit(chunk_id, meta["doc_id"], 1.0 - distance)
             for chunk_id, meta, distance in zip(
                 result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True
             )
         ]
+
+    def _nearest(self, vector: np.ndarray, limit: int, among: set[str] | None):
+        count = self.collection.count()
+        if count == 0 or among == set():
+            return None
+        return self.collection.query(
+            query_embeddings=[vector.tolist()],
+            n_results=min(limit, count),
+            where={"doc_id": {"$in": sorted(among)}} if among is not None else None,
+            include=["metadatas", "distances"],
+        )
 
     @staticmethod
     def drop(settings: Settings) -> None:
@@ -99,7 +111,10 @@ class VectorIndex:
             client.delete_collection(COLLECTION)
 
     def count(self) -> int:
-        return self.collection.count()
+        try:
+            return self.collection.count()
+        except Exception as exc:  # noqa: BLE001 - transport errors of the HTTP client have many types
+            raise IndexUnavailable(f"the vector index at {self.location} did not answer: {exc}") from exc
 
     def built_by(self) -> tuple[str, int]:
         """The embedding model and dimensions recorded when the index was created."""

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from pipeline.config import Settings
+from pipeline.index import IndexUnavailable
 from search_api.deps import Resources
 from search_api.routers import documents, entities, health, search, sources, stats
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_exception_handler(RequestValidationError, invalid_parameters)
+    app.add_exception_handler(IndexUnavailable, index_unavailable)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(entities.router)
@@ -43,3 +45,7 @@ async def invalid_parameters(request: Request, exc: RequestValidationError) -> J
     errors = exc.errors()
     message = "; ".join(f"{'.'.join(str(part) for part in e['loc'][1:])}: {e['msg']}" for e in errors)
     return JSONResponse(status_code=422, content={"message": message, "detail": jsonable_encoder(errors)})
+
+
+async def index_unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
+    return JSONResponse(status_code=503, content={"detail": str(exc)})

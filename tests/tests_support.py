@@ -1,8 +1,10 @@
 """Paths and helpers shared by the tests."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,3 +35,23 @@ def run_ess_async(settings, *args: str, **env: str) -> subprocess.Popen:
     """Start the real `ess` command without waiting for it."""
     command, variables = ess_command(settings, *args, **env)
     return subprocess.Popen(command, env=variables, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_listening(port: int, process: subprocess.Popen, seconds: float = 60) -> None:
+    """Return once 127.0.0.1:port accepts connections; fail if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode} before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from pipeline.index import IndexUnavailable
 from search_api.deps import ResourcesDep, StoreDep
 from search_api.schemas import Health
 
@@ -14,10 +15,13 @@ def health(resources: ResourcesDep, store: StoreDep) -> Health:
     index = resources.vector_index()
     counts = store.counts() if store else {"documents": 0, "chunks": 0}
     keyword_rows = store.keyword_rows() if store else 0
-    vectors = index.count() if index else 0
+    problem = resources.problem
+    try:
+        vectors = index.count() if index else 0
+    except IndexUnavailable as exc:
+        vectors, problem = 0, str(exc)
     agree = counts["chunks"] == keyword_rows == vectors
     index_model, dimensions = index.built_by() if index else (None, None)
-    problem = resources.problem
     if problem is None and not agree:
         problem = "store, keyword table and vector index differ: run `ess check`, then `ess process --reindex`"
     return Health(

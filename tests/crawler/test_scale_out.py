@@ -12,14 +12,9 @@ from collections import Counter
 import pytest
 
 from crawler.sitehost import SiteHost
+from tests_support import free_port
 
 PAGES = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

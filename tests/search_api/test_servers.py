@@ -1,0 +1,100 @@
+"""The API through a real uvicorn, and the whole pipeline on a Chroma server (`chroma run`) instead of on disk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from search_api.app import create_app
+from tests_support import ess_command, free_port, wait_until_listening
+
+
+@pytest.fixture
+def served(processed):
+    """`ess serve` (uvicorn) on a free loopback port over the processed fixture sites."""
+    settings, _ = processed
+    port = free_port()
+    command, env = ess_command(settings, "serve", "--host", "127.0.0.1", "--port", str(port))
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_listening(port, server, seconds=120)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_api_answers_through_a_real_uvicorn(served):
+    with httpx.Client(base_url=served, timeout=30) as http:
+        assert http.get("/health").json()["status"] == "ok"
+        found = http.get("/search", params={"q": "coopération territoriale pour l'emploi"}).json()
+        assert found["hits"] and "<mark>" in "".join(h["snippet"] for h in found["hits"])
+        document = http.get(f"/documents/{found['hits'][0]['id']}").json()
+        assert document["text"] and document["url"] == found["hits"][0]["url"]
+        assert http.get("/entities/coorace").json()["name"] == "Coorace"
+        assert http.get("/search", params={"q": "x" * 1001}).status_code == 422
+        assert http.get("/openapi.json").json()["paths"]["/search"]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if chroma is None:
+        pytest.skip("the `chroma` command (from the chromadb package) is not on PATH")
+    port = free_port()
+    server = subprocess.Popen(
+        [chroma, "run", "--path", str(tmp_path / "chroma-server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_until_listening(port, server)
+        yield port, server
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_pipeline_and_the_api_run_on_a_chroma_server(chroma_server, base_settings, tmp_path, ess, embedder):
+    from pipeline.run import process
+
+    port, server = chroma_server
+    settings = base_settings.model_copy(
+        update={"data_dir": tmp_path / "data", "chroma_host": "127.0.0.1", "chroma_port": port}
+    )
+    ptce = "Entreprises et associations du Bocage coopèrent pour l'emploi. " * 20
+    finance = "Un livret d'épargne solidaire finance des entreprises d'insertion. " * 20
+    lines = [
+        {"id": "1", "title": "Le PTCE du Bocage", "text": ptce},
+        {"id": "2", "title": "Finance solidaire", "text": finance},
+    ]
+    (tmp_path / "docs.jsonl").write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    env = {"ESS_CHROMA_HOST": "127.0.0.1", "ESS_CHROMA_PORT": str(port)}
+    assert ess(settings, "ingest", str(tmp_path / "docs.jsonl"), "--no-process", **env).returncode == 0
+    assert process(settings).counts["processed"] == 2
+    assert not settings.chroma_dir.exists(), "nothing may be written to the embedded index"
+
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health").json()
+        assert health["chroma"] == f"server http://127.0.0.1:{port}" and health["vectors"] == health["chunks"] > 0
+        hits = client.get("/search", params={"q": "des acteurs d'un territoire s'allient pour créer du travail"})
+        assert hits.json()["hits"][0]["title"] == "Le PTCE du Bocage"
+        semantic = client.get("/search", params={"q": "placement éthique", "mode": "semantic"}).json()
+        assert semantic["hits"][0]["title"] == "Finance solidaire"
+        checked = ess(settings, "check", "--json", **env)
+        assert checked.returncode == 0 and json.loads(checked.stdout)["agree"]
+
+        server.terminate()
+        server.wait(timeout=20)
+        down = client.get("/search", params={"q": "emploi", "mode": "semantic"})
+        assert down.status_code == 503 and f"127.0.0.1:{port}" in down.json()["detail"]
+        assert client.get("/search", params={"q": "emploi", "mode": "keyword"}).status_code == 200
+        assert client.get("/health").json()["status"] == "degraded"
