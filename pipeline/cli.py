@@ -358,11 +358,12 @@ def demo(
             typer.echo(f"Crawling {len(sites)} demo sites: {', '.join(host.urls())}")
             run_step(settings, "crawl")
         typer.echo("Processing (extraction, entities, embeddings, index)…")
-        run_step(settings, "process")
+        run_step(settings, "process", *(["--rebuild"] if predates_schema_versions(settings) else []))
         api_port = port or settings.api_port
         base = f"http://{settings.api_host}:{api_port}"
         typer.secho(
-            f"\nDemo sites: {' '.join(host.urls())}\nAPI: {base}/docs   health: {base}/health\n"
+            f"\nDemo sites: {' '.join(host.urls())}\nAnalysts' page: {base}/\n"
+            f"API: {base}/docs   health: {base}/health\n"
             f"Try: curl '{base}/search?q=coop%C3%A9rer+entre+acteurs+d+un+territoire+pour+cr%C3%A9er"
             f"+des+emplois&limit=3'\nCtrl-C stops everything.",
             fg=typer.colors.GREEN,
@@ -370,9 +371,20 @@ def demo(
         uvicorn.run(create_app(settings), host=settings.api_host, port=api_port, log_level="warning")
 
 
-def run_step(settings: Settings, command: str) -> None:
+def predates_schema_versions(settings: Settings) -> bool:
+    """A demo store written before schema versions existed: the demo re-derives it from its archive."""
+    import sqlite3
+
+    if not settings.store_db.exists():
+        return False
+    with sqlite3.connect(settings.store_db) as db:
+        tables = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]
+        return tables > 0 and db.execute("PRAGMA user_version").fetchone()[0] == 0
+
+
+def run_step(settings: Settings, command: str, *args: str) -> None:
     """One demo step as a child process (Scrapy's reactor cannot restart inside the API's process)."""
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", command], env=demo_env(settings))
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", command, *args], env=demo_env(settings))
     if done.returncode != 0:
         fail(f"demo step `ess {command}` failed (exit {done.returncode})")
 

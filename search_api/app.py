@@ -8,11 +8,20 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from pipeline.config import Settings
 from pipeline.index import IndexUnavailable
 from search_api.deps import Resources
 from search_api.routers import documents, entities, health, search, sources, stats
+from search_api.web import pages
+from search_api.web.pages import HERE as WEB_DIR
+
+# Pages show crawled text: no inline script or style may run, whatever a page smuggles in.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,7 +46,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sources.router)
     app.include_router(stats.router)
     app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
+    app.middleware("http")(security_headers)
     return app
+
+
+async def security_headers(request: Request, call_next):
+    response = await call_next(request)
+    if request.url.path not in ("/docs", "/redoc"):  # FastAPI's own API explorer loads its script from a CDN
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 async def invalid_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
