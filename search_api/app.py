@@ -14,8 +14,11 @@ from pipeline.config import Settings
 from pipeline.index import IndexUnavailable
 from search_api.deps import Resources
 from search_api.routers import documents, entities, health, search, sources, stats
+from search_api.schemas import ErrorOut
 from search_api.web import pages
 from search_api.web.pages import HERE as WEB_DIR
+
+UNAVAILABLE = {503: {"model": ErrorOut, "description": "The store or the index cannot serve; the detail says why."}}
 
 # Pages show crawled text: no inline script or style may run, whatever a page smuggles in.
 CONTENT_SECURITY_POLICY = (
@@ -40,12 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, invalid_parameters)
     app.add_exception_handler(IndexUnavailable, index_unavailable)
-    app.include_router(search.router)
-    app.include_router(documents.router)
-    app.include_router(entities.router)
-    app.include_router(sources.router)
-    app.include_router(stats.router)
-    app.include_router(health.router)
+    for router in (search.router, documents.router, entities.router, sources.router, stats.router, health.router):
+        app.include_router(router, responses=UNAVAILABLE)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.middleware("http")(security_headers)

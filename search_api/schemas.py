@@ -5,6 +5,19 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class ErrorOut(BaseModel):
+    detail: str = Field(description="What went wrong and, where it helps, what to run.")
+
+
+class UnknownName(BaseModel):
+    message: str
+    closest: list[str] = Field(description="Known names closest to the one asked for.")
+
+
+class UnknownEntityOut(BaseModel):
+    detail: UnknownName
+
+
 class AlsoOn(BaseModel):
     id: str
     source: str

@@ -8,13 +8,18 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from search_api.deps import StoreDep
-from search_api.schemas import AlsoOn, DocumentOut, MentionOut
+from search_api.schemas import AlsoOn, DocumentOut, ErrorOut, MentionOut
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 DOC_ID = Path(pattern=r"^[0-9a-f]{16}$", description="Document id, as search hits give it.")
 
 
-@router.get("/{doc_id}", response_model=DocumentOut, summary="One document with its mentions")
+@router.get(
+    "/{doc_id}",
+    response_model=DocumentOut,
+    responses={404: {"model": ErrorOut, "description": "No such document."}},
+    summary="One document with its mentions",
+)
 def get_document(doc_id: Annotated[str, DOC_ID], store: StoreDep) -> DocumentOut:
     row = store.document(doc_id) if store else None
     if row is None:

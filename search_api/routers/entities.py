@@ -19,6 +19,7 @@ from search_api.schemas import (
     EntitySummary,
     MonthCount,
     SourceCount,
+    UnknownEntityOut,
 )
 
 router = APIRouter(prefix="/entities", tags=["entities"])
@@ -80,7 +81,12 @@ def build_entity_page(db, name: str, limit: int = 20, offset: int = 0) -> Entity
     )
 
 
-@router.get("/{name}", response_model=EntityPage, responses=CSV_RESPONSE, summary="One entity across sources and time")
+@router.get(
+    "/{name}",
+    response_model=EntityPage,
+    responses={**CSV_RESPONSE, 404: {"model": UnknownEntityOut, "description": "Unknown name, with the closest."}},
+    summary="One entity across sources and time",
+)
 def entity_page(
     store: StoreDep,
     name: Annotated[
