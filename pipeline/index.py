@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,25 +31,41 @@ class VectorHit:
     similarity: float
 
 
-def chroma_client(settings: Settings):
+def chroma_client(settings: Settings, fresh: bool = False):
+    """A client of the Chroma server, or of the embedded index; ``fresh`` reloads the embedded one from disk."""
     import chromadb
+    from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        # Chroma caches one in-memory HNSW index per path and never reloads it: vectors another process wrote
+        # stay invisible to queries (chroma-core/chroma#3792). Forgetting this path's cached system makes the
+        # next client read the files again; clients already open keep working on their copy.
+        SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def disk_stamp(settings: Settings) -> int | None:
+    """When the embedded index's files last changed (None for a server, which has no such staleness)."""
+    if settings.chroma_host or not settings.chroma_dir.is_dir():
+        return None
+    return max((entry.stat().st_mtime_ns for entry in os.scandir(settings.chroma_dir) if entry.is_file()), default=0)
 
 
 class VectorIndex:
     """Chunk vectors with their document id and filterable metadata; the model that built it is recorded."""
 
-    def __init__(self, settings: Settings, model_name: str, dim: int, create: bool = False):
-        self.client = chroma_client(settings)
+    def __init__(self, settings: Settings, model_name: str, dim: int, create: bool = False, fresh: bool = False):
+        self.settings = settings
+        self.client = chroma_client(settings, fresh)
         self.location = settings.chroma_location
         self.model_name, self.dim = model_name, dim
         self.collection = self._open(create)
+        self.stamp = disk_stamp(settings)  # after opening, which itself touches the files
 
     def _open(self, create: bool):
         metadata = {"embedding_model": self.model_name, "dim": self.dim}
@@ -71,6 +88,10 @@ class VectorIndex:
                 f"{self.model_name} ({self.dim} dims): run `ess process --reindex`"
             )
         return collection
+
+    def changed_on_disk(self) -> bool:
+        """Another process (`ess process`) wrote to the embedded index since it was opened."""
+        return self.stamp is not None and disk_stamp(self.settings) != self.stamp
 
     def replace_document(self, doc_id: str, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
         self.collection.delete(where={"doc_id": doc_id})

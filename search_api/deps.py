@@ -31,11 +31,11 @@ class Resources:
         resources.connect()
         return resources
 
-    def connect(self) -> None:
+    def connect(self, fresh: bool = False) -> None:
         """Open the vector index, or remember why it cannot be used."""
         self.index, self.problem, self.empty = None, None, False
         try:
-            self.index = VectorIndex(self.settings, self.embedder.name, self.embedder.dim)
+            self.index = VectorIndex(self.settings, self.embedder.name, self.embedder.dim, fresh=fresh)
         except IndexMissing as exc:
             self.problem, self.empty = str(exc), True
         except IndexMismatch as exc:
@@ -44,9 +44,11 @@ class Resources:
             self.problem = f"cannot open the vector index at {self.settings.chroma_location}: {exc}"
 
     def vector_index(self) -> VectorIndex | None:
-        """The index; opened again when it was missing at start-up (`ess process` may have run since)."""
+        """The index; opened again when it was missing, or reloaded when `ess process` changed it since."""
         if self.index is None and self.empty:
-            self.connect()
+            self.connect(fresh=True)
+        elif self.index is not None and self.index.changed_on_disk():
+            self.connect(fresh=True)
         return self.index
 
 
