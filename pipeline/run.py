@@ -176,21 +176,28 @@ class Processor:
 
     def process_batch(self, pages: list[RawPage]) -> None:
         docs = [doc for doc in map(self.load, pages) if doc is not None]
+        log.info("extracted %d of %d pages", len(docs), len(pages))
         if not docs:
             return
         signatures = [self.cluster(doc) for doc in docs]
         mentions = self.tag(docs)
+        log.info("tagged %d documents", len(docs))
         chunks = [chunk_rows(d) for d in docs]
         inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks, strict=True) for c in cs]
         vectors = self.embedder.passages(inputs) if inputs else []
+        log.info("embedded %d chunks", len(inputs))
         position = 0
         for doc, doc_chunks, doc_mentions, signature in zip(docs, chunks, mentions, signatures, strict=True):
             doc_vectors = vectors[position : position + len(doc_chunks)]
             position += len(doc_chunks)
+            # Vectors first, then the store in one transaction: a crash between the two leaves the document
+            # unrecorded in the store, so the next run processes it again and replaces its vectors.
             self.index.replace_document(
                 doc.id, [c.id for c in doc_chunks], doc_vectors, [chunk_metadata(doc, c) for c in doc_chunks]
             )
+            log.info("indexed %s", doc.id)
             self.store.save_document(doc, doc_chunks, doc_mentions, signature)
+            log.info("stored %s", doc.id)
             self.report.count("processed")
             self.report.count("chunks", len(doc_chunks))
 

@@ -1,0 +1,74 @@
+"""`kill -9` of `ess process` at points across extraction, NLP, embedding and indexing: a rerun ends with the
+store and the index of an uninterrupted run (same documents, chunk ids and counts; nothing orphaned)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+
+import pytest
+
+from pipeline.consistency import compare
+from pipeline.index import VectorIndex
+from pipeline.store import Store
+from tests_support import run_ess_async
+
+# (log line the kill follows, occurrence): after extraction, after NLP, after embedding, between a document's
+# vectors and its store transaction, and after some documents were stored.
+KILL_POINTS = [
+    ("extracted", 1),
+    ("tagged", 1),
+    ("embedded", 1),
+    ("indexed", 3),
+    ("stored", 5),
+]
+
+
+def snapshot(settings, embedder) -> dict:
+    store = Store(settings.store_db, readonly=True)
+    db = store.db
+    state = {
+        "documents": sorted(r[0] for r in db.execute("SELECT id FROM documents")),
+        "chunks": sorted(r[0] for r in db.execute("SELECT id FROM chunks")),
+        "mentions": db.execute("SELECT count(*) FROM mentions").fetchone()[0],
+        "clusters": sorted(tuple(r) for r in db.execute("SELECT id, cluster FROM documents")),
+        "vectors": sorted(VectorIndex(settings, embedder.name, embedder.dim).ids()),
+    }
+    agreement = compare(store, VectorIndex(settings, embedder.name, embedder.dim))
+    store.close()
+    state["agree"] = agreement.agree
+    return state
+
+
+def unprocessed_copy(processed, folder):
+    """The crawled archive of the fixture sites, without anything processed."""
+    settings = processed[0].model_copy(update={"data_dir": folder})
+    shutil.copytree(processed[0].data_dir, folder, ignore=shutil.ignore_patterns("ess.sqlite*", "chroma", "*.lock"))
+    return settings
+
+
+def kill_after(settings, line: str, occurrence: int) -> int:
+    """Run `ess process -v` and SIGKILL it right after the ``occurrence``-th log line saying ``line``."""
+    process = run_ess_async(settings, "process", "-v")
+    seen = 0
+    for text in process.stderr:
+        if re.search(rf" pipeline\.run: {line}\b", text):
+            seen += 1
+            if seen == occurrence:
+                os.kill(process.pid, signal.SIGKILL)
+                break
+    process.wait(timeout=120)
+    return process.returncode
+
+
+@pytest.mark.parametrize(("line", "occurrence"), KILL_POINTS, ids=[f"{p}-{n}" for p, n in KILL_POINTS])
+def test_a_rerun_after_kill_9_equals_an_uninterrupted_run(processed, embedder, tmp_path, line, occurrence):
+    from pipeline.run import process
+
+    reference = snapshot(processed[0], embedder)
+    settings = unprocessed_copy(processed, tmp_path / "data")
+    assert kill_after(settings, line, occurrence) == -signal.SIGKILL, "the process ended before the kill point"
+    process(settings)
+    assert snapshot(settings, embedder) == reference
