@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo crawl recrawl process serve test eval bench lint clean
+.PHONY: install demo crawl recrawl process serve test eval bench loadtest lint clean
 
 install: $(STAMP)
 
@@ -39,6 +39,9 @@ eval: install   # extraction and NER quality: writes docs/eval.md and docs/eval.
 bench: install   # each stage beside its bare library, same input, same run (results: docs/bench.md)
 	$(BIN)/python -m tests.bench.crawl 1000 3
 	$(BIN)/python -m tests.bench.stages fr_core_news_md 3
+
+loadtest: install   # 50 concurrent clients for 60 s against a real uvicorn over the demo index (run `make demo` once first)
+	$(BIN)/python -m tests.bench.loadtest --clients 50 --seconds 60
 
 lint: install
 	$(BIN)/ruff check crawler pipeline search_api tests
