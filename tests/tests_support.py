@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -55,3 +57,17 @@ def wait_until_listening(port: int, process: subprocess.Popen, seconds: float = 
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
+
+
+@contextmanager
+def serving(settings) -> Iterator[str]:
+    """The real `ess serve` (uvicorn) over ``settings``' data on a free loopback port; yields its base URL."""
+    port = free_port()
+    command, variables = ess_command(settings, "serve", "--host", "127.0.0.1", "--port", str(port))
+    server = subprocess.Popen(command, env=variables, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_listening(port, server, seconds=120)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

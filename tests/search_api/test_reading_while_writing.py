@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import threading
 from collections import Counter
 
 import httpx
 
-from tests_support import ess_command, free_port, run_ess_async, wait_until_listening
+from tests_support import run_ess_async, serving
 
 QUERIES = ["coopération territoriale emploi", "Coorace", "épargne solidaire", "tiers-lieu"]
 
@@ -37,28 +36,22 @@ def test_reads_do_not_fail_while_processing_writes(processed, tmp_path):
     settings = processed[0].model_copy(update={"data_dir": tmp_path / "data"})
     shutil.copytree(processed[0].data_dir, settings.data_dir)
     (tmp_path / "new.jsonl").write_text(new_documents(40), encoding="utf-8")
-    port = free_port()
-    command, env = ess_command(settings, "serve", "--host", "127.0.0.1", "--port", str(port))
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     stop, statuses, errors = threading.Event(), Counter(), []
-    try:
-        wait_until_listening(port, server, seconds=120)
-        reader = threading.Thread(target=hammer, args=(f"http://127.0.0.1:{port}", stop, statuses, errors))
+    with serving(settings) as base:
+        reader = threading.Thread(target=hammer, args=(base, stop, statuses, errors))
         reader.start()
-        writer = run_ess_async(settings, "ingest", str(tmp_path / "new.jsonl"), "--json")
-        out, err = writer.communicate(timeout=600)
-        stop.set()
-        reader.join(timeout=60)
+        try:
+            writer = run_ess_async(settings, "ingest", str(tmp_path / "new.jsonl"), "--json")
+            out, err = writer.communicate(timeout=600)
+        finally:
+            stop.set()
+            reader.join(timeout=60)
         assert writer.returncode == 0, err[-2000:]
         assert json.loads(out)["process: processed"] == 40
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        with httpx.Client(base_url=base, timeout=30) as http:
             found = http.get("/search", params={"q": "chantier maraîchage Guéret", "mode": "keyword"}).json()
             semantic = http.get("/search", params={"q": "maraîchage en insertion à Guéret", "mode": "semantic"}).json()
             health = http.get("/health").json()
-    finally:
-        stop.set()
-        server.terminate()
-        server.wait(timeout=20)
     assert not errors and set(statuses) == {200}, (statuses, errors[:3])
     assert sum(statuses.values()) > 20
     assert found["total"] >= 40  # new documents are searchable without a restart, by keyword…

@@ -13,22 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
-from tests_support import ess_command, free_port, wait_until_listening
+from tests_support import free_port, serving, wait_until_listening
 
 
 @pytest.fixture
 def served(processed):
     """`ess serve` (uvicorn) on a free loopback port over the processed fixture sites."""
-    settings, _ = processed
-    port = free_port()
-    command, env = ess_command(settings, "serve", "--host", "127.0.0.1", "--port", str(port))
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        wait_until_listening(port, server, seconds=120)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serving(processed[0]) as base:
+        yield base
 
 
 def test_the_api_answers_through_a_real_uvicorn(served):

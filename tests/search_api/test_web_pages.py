@@ -7,14 +7,13 @@ screenshots go to test-artifacts/screenshots/.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 
 from crawler.sitehost import SiteHost
-from tests_support import FIXTURES, ess_command, free_port, wait_until_listening
+from tests_support import FIXTURES, serving
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -42,15 +41,8 @@ def web_data(processed, tmp_path_factory, ess, registry):
 @pytest.fixture(scope="module")
 def site(web_data):
     """`ess serve` on a free loopback port."""
-    port = free_port()
-    command, env = ess_command(web_data, "serve", "--host", "127.0.0.1", "--port", str(port))
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_listening(port, server, seconds=120)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with serving(web_data) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
