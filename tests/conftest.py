@@ -96,3 +96,14 @@ def ess():
 def registry():
     """Write a registry for {name: base URL} into a settings' data directory: ``registry(settings, urls, **fields)``."""
     return with_registry
+
+
+@pytest.fixture(scope="session")
+def demo_processed(tmp_path_factory):
+    """The demo sites served on free ports, crawled by the real `ess crawl` and processed by `ess process`.
+
+    Returns (settings, {"crawl": ..., "process": ...}), as ``tests.eval.retrieval.build_demo`` builds them.
+    """
+    from tests.eval.retrieval import build_demo
+
+    return build_demo(Settings(data_dir=tmp_path_factory.mktemp("demo"), spacy_model=TEST_SPACY_MODEL))

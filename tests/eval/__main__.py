@@ -2,8 +2,9 @@
 
     python -m tests.eval [--model fr_core_news_md] [--floors]
 
-Main-text extraction on real French pages and NER on the CoNLL samples read ../shared/eval and are
-skipped, with a message, where it is absent; the ESS gold sentences ship with the tests. With
+Main-text extraction on real French pages, NER on the CoNLL samples and retrieval on PIAF read ../shared/eval
+and are skipped, with a message, where it is absent; the ESS gold sentences and the demo queries ship with the
+tests. Retrieval builds its data with the real ``ess`` commands (PIAF takes several minutes). With
 ``--floors`` the command exits with status 1 when a measurement falls below its floor (tests/eval/floors.py).
 """
 
@@ -22,7 +23,7 @@ import spacy
 import trafilatura
 
 from pipeline.config import Settings
-from tests.eval import conll, extraction, floors, ner
+from tests.eval import conll, extraction, floors, ner, retrieval
 from tests.eval.shared import absent
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -45,6 +46,8 @@ def measure(model: str, gazetteer: Path, command: str) -> dict:
         "extraction": unless_absent(extraction.DATA, extraction.evaluate),
         "conll": unless_absent(conll.DATA, lambda: conll.evaluate(model, gazetteer)),
         "ess gold": ner.evaluate(model, gazetteer),
+        "retrieval piaf": unless_absent(retrieval.PIAF, lambda: retrieval.evaluate_piaf(model)),
+        "retrieval demo": retrieval.evaluate_demo(model),
     }
 
 
@@ -72,7 +75,26 @@ def checks(report: dict) -> list[dict]:
         for name, floor in floors.CONLL_F1.items():
             f1 = report["conll"][name]["gazetteer + model"]["ALL"]["f1"]
             out.append(check(f"CoNLL {name} F1, gazetteer + model", f1, floor))
-    return out
+    if "skipped" not in report["retrieval piaf"]:
+        out += piaf_checks(report["retrieval piaf"]["modes"])
+    return out + demo_checks(report["retrieval demo"]["modes"])
+
+
+def piaf_checks(modes: dict) -> list[dict]:
+    """Hybrid must beat each single mode on PIAF, and clear its own floor."""
+    hybrid = modes["hybrid"]["ndcg@10"]
+    out = [
+        check(f"PIAF nDCG@10, hybrid > {mode}", hybrid, modes[mode]["ndcg@10"] + floors.PIAF_HYBRID_GAIN)
+        for mode in ("keyword", "semantic")
+    ]
+    return [*out, check("PIAF nDCG@10, hybrid", hybrid, floors.PIAF_HYBRID_NDCG)]
+
+
+def demo_checks(modes: dict) -> list[dict]:
+    """Each mode above its floor on the demo queries; hybrid not below the best single mode (minus a margin)."""
+    out = [check(f"demo nDCG@10, {mode}", modes[mode]["ndcg@10"], floor) for mode, floor in floors.DEMO_NDCG.items()]
+    best = max(modes["keyword"]["ndcg@10"], modes["semantic"]["ndcg@10"]) - floors.DEMO_HYBRID_MARGIN
+    return [*out, check("demo nDCG@10, hybrid >= best single mode", modes["hybrid"]["ndcg@10"], best)]
 
 
 def check(what: str, measured: float, floor: float) -> dict:
@@ -110,7 +132,14 @@ def markdown(report: dict) -> str:
         ),
         *table(["floor", "measured", "minimum", ""], rows),
     ]
-    return "\n".join([*lines, *extraction_section(report["extraction"]), *conll_section(report), *ess_section(report)])
+    sections = [
+        *extraction_section(report["extraction"]),
+        *conll_section(report),
+        *ess_section(report),
+        *piaf_section(report["retrieval piaf"], report["model"]),
+        *demo_section(report["retrieval demo"], report["model"]),
+    ]
+    return "\n".join([*lines, *sections])
 
 
 def extraction_section(result: dict) -> list[str]:
@@ -212,6 +241,61 @@ def ess_section(report: dict) -> list[str]:
     ]
 
 
+RETRIEVAL_METRICS = (
+    "Binary relevance; nDCG@10, Recall@10 and MRR@10 (reciprocal rank of the first relevant document in the top "
+    "10, 0 when there is none) are means over the queries. Each query is one "
+    "`search_documents(limit=10, offset=0, collapse=False)`, so near-duplicate collapsing hides nothing; time "
+    "per query is the mean wall time in this process, store and index open and warm."
+)
+
+
+def mode_rows(modes: dict) -> list[list]:
+    return [[mode, m["ndcg@10"], m["recall@10"], m["mrr@10"], f"{m['ms/query']:.0f} ms"] for mode, m in modes.items()]
+
+
+def piaf_section(result: dict, model: str) -> list[str]:
+    lines = ["## Retrieval on PIAF (`retrieval-piaf`)", ""]
+    if "skipped" in result:
+        return [*lines, *paragraph(f"Skipped: {result['skipped']}.")]
+    return [
+        *lines,
+        *paragraph(
+            f"{result['corpus']:,} French Wikipedia paragraphs written as JSONL and built by the real commands, "
+            f"`ess ingest --source piaf --no-process` then `ess process` ({result['documents processed']:,} documents, "
+            f"{result['chunks']:,} chunks, {result['ingest + process s']:.0f} s with {model}); embeddings: "
+            f"{result['embedding model']}. Queries: the first {result['queries']:,} crowd-written questions of "
+            "queries.jsonl (file order) that have qrels, short or not; a hit maps back to its paragraph by its "
+            "`urn:piaf:` URL. " + RETRIEVAL_METRICS
+        ),
+        *table(["mode", "nDCG@10", "Recall@10", "MRR@10", "time/query"], mode_rows(result["modes"])),
+    ]
+
+
+def demo_section(result: dict, model: str) -> list[str]:
+    rows = [
+        [kind, found["queries"], mode, m["ndcg@10"], m["recall@10"], m["mrr@10"]]
+        for kind, found in result["by type"].items()
+        for mode, m in found.items()
+        if mode != "queries"
+    ]
+    return [
+        "## Retrieval on the demo sites (`tests/fixtures/queries_demo.jsonl`)",
+        "",
+        *paragraph(
+            f"{result['queries']} queries (paraphrases, names, acronyms, dated questions; some with filters) over "
+            "the six demo sites, served on loopback and built by the real commands, `ess crawl` "
+            f"({result['pages fetched']} pages fetched) then `ess process` "
+            f"({result['documents processed']} documents; {result['crawl + process s']:.0f} s with {model}); "
+            f"embeddings: {result['embedding model']}. A hit is `<source>/<URL path>`, a folder standing for its "
+            "index.html. " + RETRIEVAL_METRICS
+        ),
+        *table(["mode", "nDCG@10", "Recall@10", "MRR@10", "time/query"], mode_rows(result["modes"])),
+        "Per query type:",
+        "",
+        *table(["type", "queries", "mode", "nDCG@10", "Recall@10", "MRR@10"], rows),
+    ]
+
+
 def summary(report: dict) -> str:
     """A few lines for the terminal."""
     lines = []
@@ -234,6 +318,13 @@ def summary(report: dict) -> str:
             f"{t} {ess['model alone'][t]['f1']} -> {ess['gazetteer + model + dates'][t]['f1']}" for t in ner.TYPES
         )
     )
+    for name in ("retrieval piaf", "retrieval demo"):
+        if "skipped" not in report[name]:
+            modes = report[name]["modes"]
+            lines.append(
+                f"{name} nDCG@10 ({report[name]['queries']} queries): "
+                + ", ".join(f"{mode} {m['ndcg@10']} ({m['ms/query']} ms)" for mode, m in modes.items())
+            )
     crossed = [c["what"] for c in report["checks"] if not c["ok"]]
     lines.append(f"floors crossed: {crossed}" if crossed else f"floors: all {len(report['checks'])} held")
     return "\n".join(lines)
