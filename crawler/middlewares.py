@@ -1,4 +1,5 @@
-"""Downloader middlewares: a safety guard on every request (redirects included) and polite retries."""
+"""Downloader middlewares: a safety guard on every request (redirects included), polite retries, robots.txt
+read as RFC 9309 asks and gzip bodies checked whole."""
 
 from __future__ import annotations
 
@@ -6,20 +7,24 @@ import asyncio
 import ipaddress
 import logging
 import socket
+import zlib
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from time import time
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest, StopDownload
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.response import response_status_message
 from twisted.internet.defer import Deferred
 
 log = logging.getLogger(__name__)
+ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 2.5: what follows the first 500 KiB of a robots.txt may be ignored
 
 
 class Refused(IgnoreRequest):
@@ -136,6 +141,18 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
 
     DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
 
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        crawler.signals.connect(self.robots_bytes, signal=signals.bytes_received)
+
+    @staticmethod
+    def robots_bytes(data: bytes, request) -> None:
+        """Stop downloading a robots.txt past ``ROBOTS_MAX_BYTES``: the start is kept and parsed."""
+        if request.meta.get("dont_obey_robotstxt") and urlparse_cached(request).path == "/robots.txt":
+            received = request.meta["ess_robots_bytes"] = request.meta.get("ess_robots_bytes", 0) + len(data)
+            if received > ROBOTS_MAX_BYTES:
+                raise StopDownload(fail=False)
+
     async def robot_parser(self, request):
         netloc = urlparse_cached(request).netloc
         pending = self._parsers.get(netloc)
@@ -152,4 +169,60 @@ class StrictRobotsTxtMiddleware(RobotsTxtMiddleware):
             self.crawler.stats.inc_value("ess/robots_unreachable")
             log.warning("%s answered robots.txt with %d: not crawled in this run", netloc, response.status)
             response = response.replace(body=self.DISALLOW_ALL)
+        elif len(response.body) > ROBOTS_MAX_BYTES:
+            self.crawler.stats.inc_value("ess/robots_truncated")
+            log.warning("%s has a robots.txt over %d bytes: only its start is read", netloc, ROBOTS_MAX_BYTES)
+            body = response.body[:ROBOTS_MAX_BYTES]
+            response = response.replace(body=body[: body.rfind(b"\n") + 1])  # no half rule at the cut
         await super()._parse_robots(response, netloc, request)
+
+    def _robots_error(self, exc: Exception, netloc: str) -> None:
+        """A robots.txt announcing more than DOWNLOAD_MAXSIZE is not read at all: the site is unreachable."""
+        if not isinstance(exc, DownloadCancelledError):
+            super()._robots_error(exc, netloc)
+            return
+        self.crawler.stats.inc_value("ess/robots_unreachable")
+        log.warning("%s announces a robots.txt over the size limit: not crawled in this run", netloc)
+        parser = build_from_crawler(self._parserimpl, self.crawler, self.DISALLOW_ALL)
+        waiting, self._parsers[netloc] = self._parsers[netloc], parser
+        waiting.callback(parser)
+
+
+class TruncatedBody(Exception):
+    """A compressed body that ends before its compressed stream does."""
+
+
+def gzip_complete(body: bytes, max_size: int) -> bool:
+    """True when the gzip stream reaches its end (or inflates past ``max_size``, which is refused later)."""
+    inflater, data, size = zlib.decompressobj(wbits=31), body, 0
+    try:
+        while data and not inflater.eof and (not max_size or size <= max_size):
+            size += len(inflater.decompress(data, 65536))
+            data = inflater.unconsumed_tail
+    except zlib.error:
+        return False
+    return inflater.eof or bool(max_size and size > max_size)
+
+
+class TruncatedGzipMiddleware:
+    """Refuses a response whose gzip Content-Encoding stream is cut short.
+
+    Scrapy's HttpCompressionMiddleware, which runs after this one on responses, keeps what inflates of a
+    truncated body without a word: a page cut in half would be archived as the page.
+    """
+
+    def __init__(self, max_size: int):
+        self.max_size = max_size
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+
+    def process_response(self, request, response):
+        encodings = [e.strip().lower() for v in response.headers.getlist("Content-Encoding") for e in v.split(b",")]
+        stopped = "download_stopped" in response.flags  # cut on purpose (a long robots.txt): what inflates is read
+        if request.method != "HEAD" and encodings in ([b"gzip"], [b"x-gzip"]) and response.body and not stopped:
+            if not gzip_complete(response.body, self.max_size):
+                log.warning("%s: gzip body cut short (%d bytes)", request.url, len(response.body))
+                raise TruncatedBody(f"gzip body cut short: {request.url}")
+        return response

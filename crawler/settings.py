@@ -33,6 +33,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.StrictRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.PoliteRetryMiddleware": 550,
+    "crawler.middlewares.TruncatedGzipMiddleware": 595,  # sees responses before HttpCompressionMiddleware (590)
 }
 ITEM_PIPELINES = {"crawler.pipelines.WarcArchivePipeline": 300}
 EXTENSIONS = {"crawler.progress.Progress": 500}

@@ -10,11 +10,14 @@ TRACKING = re.compile(
     r"igshid|yclid|mkt_tok|wt\.mc_id|ns_source|ns_mchannel|ns_campaign|sessionid|phpsessid|jsessionid|sid)$",
     re.I,
 )
+SESSION_PATH_PARAMETER = re.compile(r";(?:jsessionid|phpsessid|sessionid|sid)=[^/;?#]*", re.I)  # /page;jsessionid=…
 DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_URL_LENGTH = 2083  # longer URLs are not requested (browsers' old limit, Scrapy's URLLENGTH_LIMIT)
 
 
 def clean_url(url: str) -> str:
-    """The URL to request: no fragment, no tracking parameters, lowercase scheme and host, no default port."""
+    """The URL to request: no fragment, no tracking or session parameters, lowercase scheme and host, no default
+    port."""
     parts = urlsplit(url.strip())
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
     netloc = host if parts.port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{parts.port}"
@@ -23,7 +26,8 @@ def clean_url(url: str) -> str:
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     kept = [(k, v) for k, v in pairs if not TRACKING.match(k)]
     query = parts.query if len(kept) == len(pairs) else urlencode(kept)
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    path = SESSION_PATH_PARAMETER.sub("", parts.path) or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def canonical_url(url: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import re
@@ -26,6 +27,7 @@ NAME = re.compile(r"^[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|du\s+|le\s+)?[A-ZÀ-Ý][
 
 
 MAX_HTML_BYTES = 10 * 1024 * 1024  # larger pages are not articles: trafilatura would take minutes
+MAX_HTML_TAGS = 50_000  # nor are pages of more tags (link farms, endless lists): trafilatura needs ~15 s for them
 CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 
 
@@ -46,13 +48,32 @@ class Extracted:
     tags: list[str] = field(default_factory=list)  # the page's own tags and categories
 
 
+def cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 are read as windows-1252."""
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("ess-cp1252", cp1252_fallback)
+
+
+def utf8_or_cp1252_bytes(body: bytes) -> str:
+    """UTF-8, with any byte that is not UTF-8 read as windows-1252: right for UTF-8, for windows-1252 (whose
+    accented letters are almost never valid UTF-8) and for pages mixing both."""
+    return body.decode("utf-8", errors="ess-cp1252")
+
+
 def decode_html(body: bytes, content_type: str | None) -> str:
     """Text of an HTML body: the HTTP charset, else the page's own declaration, else detection.
 
     Declarations of ISO-8859-1 are read as windows-1252, as browsers do, so that œ and ’ survive;
     an undeclared body that is not UTF-8 is read as windows-1252, the usual legacy encoding in French.
+    When the charset comes out as UTF-8 or windows-1252, the declaration may lie (a page saying UTF-8
+    in windows-1252, or the reverse) or the page may mix both: the bytes decide, byte by byte.
     """
-    return html_to_unicode(content_type, body, auto_detect_fun=utf8_or_windows_1252)[1]
+    encoding, text = html_to_unicode(content_type, body, auto_detect_fun=utf8_or_windows_1252)
+    if encoding in ("utf-8", "cp1252"):
+        return utf8_or_cp1252_bytes(body.removeprefix(codecs.BOM_UTF8))
+    return text
 
 
 def utf8_or_windows_1252(body: bytes) -> str:
@@ -64,9 +85,9 @@ def utf8_or_windows_1252(body: bytes) -> str:
 
 
 def looks_binary(body: bytes) -> bool:
-    """Bytes that are no text in any encoding: NULs or many control characters."""
+    """Bytes that are no text in any encoding: NULs or control characters, more than a few stray ones."""
     sample = body[:4096]
-    return b"\x00" in sample or len(CONTROL.findall(sample)) > len(sample) // 20
+    return sample.count(b"\x00") > len(sample) // 100 or len(CONTROL.findall(sample)) > len(sample) // 20
 
 
 def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extracted:
@@ -74,6 +95,9 @@ def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extr
         raise ExtractionError(f"page over {MAX_HTML_BYTES // 2**20} MB")
     if looks_binary(body):
         raise ExtractionError("binary content, not HTML")
+    if body.count(b"<") > MAX_HTML_TAGS:
+        raise ExtractionError(f"page of over {MAX_HTML_TAGS} tags")
+    body = body.replace(b"\x00", b"")  # stray NULs: lxml refuses text holding them
     result = trafilatura.bare_extraction(
         decode_html(body, content_type),
         url=url,
@@ -125,21 +149,26 @@ def extract_plain_text(body: bytes) -> Extracted:
     """A .txt file: UTF-8, else windows-1252; its first line is its title."""
     if looks_binary(body):
         raise ExtractionError("binary content, not text")
-    text = utf8_or_windows_1252_text(body).replace("\r\n", "\n").strip()
+    text = utf8_or_cp1252_bytes(body.removeprefix(codecs.BOM_UTF8).replace(b"\x00", b"")).replace("\r\n", "\n").strip()
     if not text:
         raise ExtractionError("empty text")
     return Extracted(text=text, title=text.splitlines()[0][:200])
 
 
-def utf8_or_windows_1252_text(body: bytes) -> str:
-    return body.decode(utf8_or_windows_1252(body), errors="replace")
-
-
 def extract_json_document(body: bytes) -> Extracted:
     """A JSONL document as `ess ingest` archived it: ``text`` and, if given, title and publication date."""
-    document = json.loads(body)
-    published = str(document.get("published") or "")[:10] or None
-    return Extracted(text=document["text"].strip(), title=document.get("title"), published=published)
+    try:
+        document = json.loads(body)
+    except ValueError as exc:
+        raise ExtractionError(f"not a JSON document: {exc.__class__.__name__}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("text"), str):
+        raise ExtractionError("JSON document without text")
+    title, published = document.get("title"), document.get("published")
+    return Extracted(
+        text=document["text"].strip(),
+        title=title if isinstance(title, str) else None,
+        published=published[:10] if isinstance(published, str) and published else None,
+    )
 
 
 def clean_author(author: str | None) -> str | None:

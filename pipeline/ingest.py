@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
+from warcio.statusandheaders import StatusAndHeadersParserException
 
 from crawler.archive import WarcArchive
 from pipeline.config import Settings
@@ -29,7 +31,10 @@ FILE_TYPES = {
     ".txt": "text/plain",
 }
 JSON_DOCUMENT = "application/vnd.ess.document+json"
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 50 * 1024 * 1024  # also the largest record read from a WARC file
+JSON_FIELDS = ("id", "url", "title", "text", "published", "source")
+HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")  # url and source become WARC header values: no CR/LF, no controls
+INVALID_CHARS = re.compile(r"[\x00\ud800-\udfff]")  # NULs, and lone surrogates from "\ud800" escapes
 
 
 def now_iso() -> str:
@@ -83,32 +88,64 @@ class Ingester:
         if not raw.strip():
             return None
         try:
-            document = json.loads(raw.decode("utf-8"))
+            document = json.loads(raw.decode("utf-8-sig" if number == 1 else "utf-8"))  # a BOM may open the file
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             self.skip(path, f"line {number}: not JSON ({exc.__class__.__name__})")
             return None
         if not isinstance(document, dict) or not isinstance(document.get("text"), str) or not document["text"].strip():
             self.skip(path, f"line {number}: no 'text'")
             return None
-        return {k: v for k, v in document.items() if k in ("id", "url", "title", "text", "published", "source")}
+        kept = {}
+        for key in JSON_FIELDS:
+            value = document.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and key == "id":
+                value = str(value)
+            if value is None:
+                continue
+            if not isinstance(value, str) or (key in ("url", "source") and HEADER_UNSAFE.search(value)):
+                self.note(path, f"field dropped: line {number}: '{key}' is not a string or holds control characters")
+                continue
+            if INVALID_CHARS.search(value):
+                self.note(path, f"repaired: line {number}: NUL or lone surrogate in '{key}'")
+                value = INVALID_CHARS.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", value)
+            kept[key] = value
+        return kept
+
+    def note(self, path: Path, what: str) -> None:
+        self.counts[what] += 1
+        log.warning("%s: %s", path, what)
 
     def ingest_warc(self, path: Path) -> None:
         try:
             with open(path, "rb") as stream:
+                if not stream.read(5).startswith((b"\x1f\x8b", b"WARC/")):
+                    self.skip(path, "not a WARC file (neither gzip nor WARC/1.x)")
+                    return
+                stream.seek(0)
                 for record in ArchiveIterator(stream):
-                    self.ingest_record(record)
-        except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+                    self.ingest_record(record, path)
+        except (ArchiveLoadFailed, EOFError, OSError, ValueError, StatusAndHeadersParserException) as exc:
             self.skip(path, f"damaged WARC, read up to the damage ({exc.__class__.__name__})")
 
-    def ingest_record(self, record) -> None:
+    def ingest_record(self, record, path: Path) -> None:
         if record.rec_type != "response" or record.http_headers is None:
-            return
+            return  # requests, metadata, warcinfo: nothing to read
+        url = record.rec_headers.get_header("WARC-Target-URI") or ""
         if record.http_headers.get_statuscode() != "200":
+            self.skip(path, "WARC response not 200")
             return
         content_type = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip()
-        body = record.content_stream().read()
-        if content_type in ("text/html", "application/xhtml+xml", "application/pdf") or body[:5] == b"%PDF-":
-            self.add(record.rec_headers.get_header("WARC-Target-URI"), content_type or "application/pdf", body)
+        body = record.content_stream().read(MAX_FILE_BYTES + 1)  # a small gzip member may inflate to gigabytes
+        if len(body) > MAX_FILE_BYTES:
+            self.skip(path, f"WARC record over {MAX_FILE_BYTES // 2**20} MB")
+        elif getattr(record.raw_stream, "limit", 0) > 0:  # the file ends before the record's Content-Length
+            self.skip(path, "damaged WARC, a record cut short")
+        elif HEADER_UNSAFE.search(url) or not url:
+            self.skip(path, "WARC record without a usable target URI")
+        elif content_type in ("text/html", "application/xhtml+xml", "application/pdf") or body[:5] == b"%PDF-":
+            self.add(url, content_type or "application/pdf", body)
+        else:
+            self.skip(path, "WARC response neither HTML nor PDF")
 
     def close(self) -> Counter:
         self.archive.close()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from pypdf import PdfReader
+from pypdf.errors import LimitReachedError
 
 from pipeline.dates import DATE, normalise_date
 
@@ -67,6 +68,11 @@ def _page_texts(reader: PdfReader, body: bytes) -> list[str]:
     for page in reader.pages:
         try:
             pages.append(page.extract_text() or "")
+        except LimitReachedError as exc:
+            # A stream that inflates past pypdf's limits is a decompression bomb: pdfminer.six, which has no
+            # such limits, must not get it as the fallback (it would inflate it all, for minutes).
+            log.warning("a PDF stream inflates past pypdf's limits: %s", exc)
+            raise PdfError("decompression bomb (a stream inflates past pypdf's limits)") from exc
         except Exception as exc:  # noqa: BLE001 - a broken page does not lose the others
             log.warning("a PDF page could not be read: %s", exc)
             pages.append("")

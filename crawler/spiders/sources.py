@@ -7,6 +7,7 @@ requests and looks for new ones in feeds, sitemaps, start pages and changed page
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin
@@ -26,7 +27,7 @@ from crawler.items import FetchedResponse, FetchFailure
 from crawler.middlewares import Refused
 from crawler.registry import Source
 from crawler.state import CrawlState
-from crawler.urls import canonical_url, clean_url
+from crawler.urls import MAX_URL_LENGTH, canonical_url, clean_url
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 KEPT_EXTENSIONS = {"pdf"}
@@ -37,7 +38,13 @@ ERROR_NAMES = {
     "DNSLookupError": "dns_lookup",
     "CannotResolveHostError": "dns_lookup",
     "ConnectionRefusedError": "connection_refused",
+    "ResponseDataLossError": "data_loss",  # the connection closed before the announced Content-Length
+    "TruncatedBody": "truncated_gzip",
 }
+MAX_SITEMAP_DEPTH = 2  # a sitemap index may list indexes once more; deeper, it is an endless chain
+MAX_LINKS_PER_PAGE = 5000  # links read from one page; past them, a link farm or a generated trap
+ANCHOR = re.compile(rb"<a[\s>]", re.I)
+XML_ENTITY = re.compile(rb"<!ENTITY", re.I)  # sitemaps and feeds have no use for DTD entities
 
 
 def now_iso() -> str:
@@ -74,6 +81,8 @@ class SourcesSpider(scrapy.Spider):
         self.mode, self.max_pages = mode, max_pages
         self.seen: dict[str, str] = {}  # canonical URL -> source that scheduled it
         self.page_counts = dict.fromkeys(self.sources, 0)
+        self.sitemap_counts = dict.fromkeys(self.sources, 0)
+        self.sitemaps_seen: set[str] = set()  # canonical URLs of the sitemaps requested
         self.link_extractors = {
             s.name: LinkExtractor(
                 allow=s.allow, deny=s.deny, deny_extensions=[e for e in IGNORED_EXTENSIONS if e not in KEPT_EXTENSIONS]
@@ -92,8 +101,8 @@ class SourcesSpider(scrapy.Spider):
         """Sitemaps named in a robots.txt the robots middleware just read (no second fetch of it)."""
         source = self.sources.get(request.meta.get("source"))
         for url in getattr(getattr(robotparser, "rp", None), "sitemaps", ()):
-            if source is not None and source.owns(url):
-                self.crawler.engine.crawl(self.request(source, url, self.parse_sitemap, "sitemap"))
+            if source is not None and source.owns(url) and (sitemap := self.sitemap_request(source, url, 0)):
+                self.crawler.engine.crawl(sitemap)
 
     def on_dropped(self, request, spider=None) -> None:
         """A redirect to a URL already fetched (a loop, or a second way to one page) is dropped: count it."""
@@ -124,9 +133,9 @@ class SourcesSpider(scrapy.Spider):
 
     def seed_requests(self, source: Source):
         for root in source.roots():
-            yield self.request(source, root + "/sitemap.xml", self.parse_sitemap, "sitemap")
+            yield self.sitemap_request(source, root + "/sitemap.xml", 0)
         for url in source.sitemaps:
-            yield self.request(source, url, self.parse_sitemap, "sitemap")
+            yield self.sitemap_request(source, url, 0)
         for url in source.feeds:
             yield self.request(source, url, self.parse_feed, "feed")
         for url in source.start_urls:
@@ -154,6 +163,9 @@ class SourcesSpider(scrapy.Spider):
 
     def page_request(self, source: Source, url: str, depth: int):
         """A request for a page no source has scheduled yet, while this source is under its page limit."""
+        if len(url) > MAX_URL_LENGTH:
+            self.count(source.name, "skipped/url_too_long")
+            return None
         key = canonical_url(url)
         if key in self.seen:
             return None
@@ -164,6 +176,30 @@ class SourcesSpider(scrapy.Spider):
         self.seen[key] = source.name
         self.page_counts[source.name] += 1
         return self.request(source, url, self.parse_page, "page", depth)
+
+    def sitemap_request(self, source: Source, url: str, depth: int):
+        """A request for a sitemap not requested yet, within the sitemap depth and the source's limit (as pages).
+
+        Returns None, counted, for a sitemap index that lists itself or an already read sitemap, an endless
+        chain of indexes, or more sitemaps than the source may have pages.
+        """
+        key = canonical_url(url)
+        if len(url) > MAX_URL_LENGTH:
+            reason = "url_too_long"
+        elif key in self.sitemaps_seen:
+            reason = "sitemap_already_read" if depth else None  # a seed also named in robots.txt: no news
+        elif depth > MAX_SITEMAP_DEPTH:
+            reason = "sitemap_too_deep"
+        elif self.sitemap_counts[source.name] >= source.max_pages:
+            reason = "max_sitemaps"
+        else:
+            self.sitemaps_seen.add(key)
+            self.sitemap_counts[source.name] += 1
+            return self.request(source, url, self.parse_sitemap, "sitemap", depth)
+        if reason:
+            self.count(source.name, f"skipped/{reason}")
+            self.logger.info("sitemap not read, %s: %s", reason, url[:200])
+        return None
 
     # --- bookkeeping ------------------------------------------------------------------------------
 
@@ -191,12 +227,14 @@ class SourcesSpider(scrapy.Spider):
             return f"skipped/{role}_not_found" if role != "page" and status in (404, 410) else f"errors/http_{status}"
         if failure.check(IgnoreRequest):
             text = str(failure.value)
+            if "exceeded DOWNLOAD_MAXSIZE" in text:  # a compressed body inflating past the limit (a gzip bomb)
+                return "skipped/too_large"
             return (
                 "robots_blocked" if "robots.txt" in text else "skipped/" + text.split(":")[0].lower().replace(" ", "_")
             )
         name = failure.type.__name__
-        if name == "DownloadCancelledError" and "max size" in str(failure.value):
-            return "skipped/too_large"
+        if name == "DownloadCancelledError":  # Scrapy cancels a download only past DOWNLOAD_MAXSIZE
+            return "skipped/too_large"  # (announced by Content-Length, or reached while the body streams)
         return f"errors/{ERROR_NAMES.get(name, name)}"
 
     def item(self, response: Response) -> FetchedResponse:
@@ -255,12 +293,22 @@ class SourcesSpider(scrapy.Spider):
     def follow_links(self, response: HtmlResponse):
         source, depth = self.sources[response.meta["source"]], response.meta["ess_depth"] + 1
         if depth > source.max_depth:
+            self.count(source.name, "skipped/max_depth")  # this page's links are not followed
             return
-        for link in self.link_extractors[source.name].extract_links(response):
+        for link in self.link_extractors[source.name].extract_links(self.first_links(response)):
             if not source.owns(link.url):
                 self.count(source.name, "skipped/off_source_link")
             elif (request := self.page_request(source, link.url, depth)) is not None:
                 yield request
+
+    def first_links(self, response: HtmlResponse) -> HtmlResponse:
+        """The response, cut before its ``MAX_LINKS_PER_PAGE + 1``-th link (counted) so a link farm costs little."""
+        for number, anchor in enumerate(ANCHOR.finditer(response.body)):
+            if number == MAX_LINKS_PER_PAGE:
+                self.count(response.meta["source"], "skipped/too_many_links")
+                self.logger.info("too many links, only the first %d followed: %s", number, response.url)
+                return response.replace(body=response.body[: anchor.start()])
+        return response
 
     def follow_feeds(self, response: HtmlResponse):
         source = self.sources[response.meta["source"]]
@@ -283,9 +331,13 @@ class SourcesSpider(scrapy.Spider):
         if content is not None and body is None:
             self.count(source.name, "skipped/bad_sitemap")
             return
-        yield from self.sitemap_requests(source, response.url, body or b"")
+        if body and XML_ENTITY.search(body[:65536]):
+            self.count(source.name, "skipped/xml_entities")
+            self.logger.warning("sitemap declares XML entities, not read: %s", response.url)
+            return
+        yield from self.sitemap_requests(source, response.url, body or b"", response.meta["ess_depth"])
 
-    def sitemap_requests(self, source: Source, base: str, body: bytes):
+    def sitemap_requests(self, source: Source, base: str, body: bytes, depth: int = 0):
         if not body:
             return
         if not body.rstrip().endswith((b"</urlset>", b"</sitemapindex>")):
@@ -296,7 +348,8 @@ class SourcesSpider(scrapy.Spider):
             if not source.owns(url):
                 self.count(source.name, "skipped/off_source_link")
             elif sitemap.type == "sitemapindex":
-                yield self.request(source, url, self.parse_sitemap, "sitemap")
+                if (request := self.sitemap_request(source, url, depth + 1)) is not None:
+                    yield request
             elif self.link_extractors[source.name].matches(url):
                 if (request := self.page_request(source, url, depth=0)) is not None:
                     yield request
@@ -320,6 +373,10 @@ class SourcesSpider(scrapy.Spider):
         yield self.item(response)
         content = self.content(response)
         if content is None:
+            return
+        if XML_ENTITY.search(content.body[:65536]):
+            self.count(source.name, "skipped/xml_entities")
+            self.logger.warning("feed declares XML entities, not read: %s", response.url)
             return
         links = feed_links(content.body)
         if not links:
