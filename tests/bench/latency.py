@@ -1,0 +1,385 @@
+"""Search latency: `GET /search` through a real uvicorn, beside the bare libraries on the same index and queries.
+
+    python -m tests.bench.latency [--chunks N] [--queries Q] [--data DIR]
+
+The index is either an existing data directory (``--data``, e.g. the demo's ``corpus/data/demo``) or
+the synthetic index of N chunks (default 10,000) that `tests/bench/chunkgen.py` builds once and
+caches under ``corpus/data/bench/latency-<N>/<model>/``.
+
+``ess serve`` runs as a child process on a free port of 127.0.0.1 with ESS_DATA_DIR pointing at the
+index; once ``/health`` answers, this process also opens the bare libraries on the same index: the
+query embedding alone (``embedder.query(q)``), the embedding plus
+``collection.query(query_embeddings=[v], n_results=10)`` on the same Chroma collection opened with
+chromadb directly, and for reference the depth the API asks for (200 candidates from Chroma; an FTS5
+BM25 query of the words). After a warm-up, Q queries cycle through a fixed list of French analyst
+queries; for each, every row runs once, one call at a time (sequential requests, httpx, keep-alive),
+in an order rotated from query to query, so that the load of a shared machine falls on every row
+alike. Latencies are wall-clock per call, in milliseconds; p50/p95/p99 are printed and written with
+the machine, model and index sizes to ``corpus/data/bench/latency-<N or DIR name>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import httpx
+
+from pipeline.config import PROJECT_ROOT, Settings
+from tests.bench.chunkgen import BENCH_DIR, build_index, slug
+
+MODES = ("hybrid", "semantic", "keyword")
+LIMIT = 10  # hits per page asked of the API, as its default
+API_CANDIDATES = 200  # what search_api.retrieval asks of each retriever (CANDIDATES)
+HEALTH_TIMEOUT = 300.0  # seconds for `ess serve` to load the model and answer /health
+STOP_TIMEOUT = 15.0
+
+# What an analyst of the ESS press types: names, acronyms, legal forms, places, paraphrases.
+QUERIES = (
+    "Coorace",
+    "PTCE",
+    "pôle territorial de coopération économique",
+    "coopérer entre acteurs d'un territoire pour créer des emplois",
+    "clause sociale d'insertion dans les marchés publics",
+    "comment les acheteurs publics réservent des heures de travail à l'insertion",
+    "IAE",
+    "insertion par l'activité économique et chômage de longue durée",
+    "Territoires zéro chômeur de longue durée",
+    "entreprise à but d'emploi à Bressuire",
+    "Scic gouvernance partagée",
+    "reprise d'une entreprise par ses salariés en Scop",
+    "France Active",
+    "financer une association employeuse",
+    "épargne solidaire label Finansol",
+    "où va l'argent placé dans les fonds solidaires",
+    "ressourcerie réemploi",
+    "donner une seconde vie aux objets",
+    "tiers-lieu rural",
+    "CRESS Bretagne",
+    "loi du 31 juillet 2014",
+    "agrément ESUS",
+    "DLA accompagnement",
+    "mutuelle complémentaire santé adhérents",
+    "habitants actionnaires de panneaux solaires",
+    "circuits courts cantine scolaire",
+    "Le Labo de l'ESS",
+    "Avise innovation sociale",
+    "RTES collectivités locales",
+    "l'emploi dans l'ESS résiste-t-il ?",
+    "microcrédit Adie création d'entreprise",
+    "travailleurs handicapés en entreprise adaptée",
+    "Romans-sur-Isère",
+    "subventions publiques et modèle économique fragile",
+)
+
+
+def say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def cycled(count: int) -> list[str]:
+    return [QUERIES[i % len(QUERIES)] for i in range(count)]
+
+
+def percentiles(milliseconds: list[float]) -> dict:
+    cuts = statistics.quantiles(milliseconds, n=100, method="inclusive")
+    return {
+        "n": len(milliseconds),
+        "p50": round(cuts[49], 2),
+        "p95": round(cuts[94], 2),
+        "p99": round(cuts[98], 2),
+        "mean": round(statistics.fmean(milliseconds), 2),
+        "max": round(max(milliseconds), 2),
+    }
+
+
+def machine() -> dict:
+    cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    model = names[0] if names else platform.processor()
+    memory = round(int(meminfo.read_text().split()[1]) / 2**20, 1) if meminfo.exists() else None
+    import torch
+
+    versions = {}
+    for package in ("torch", "sentence-transformers", "chromadb", "fastapi", "uvicorn", "httpx"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": memory,
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "versions": versions,
+    }
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def check_index(settings: Settings) -> dict:
+    """Documents, chunks and vectors of the data directory; a clear error when there is no index."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from pipeline.index import COLLECTION
+    from pipeline.schema import SchemaError
+    from pipeline.store import Store
+
+    hint = "run `ess process` (or `ess demo`) with ESS_DATA_DIR pointing there first"
+    if not settings.store_db.exists():
+        raise SystemExit(f"error: no store at {settings.store_db}: {hint}")
+    if not settings.chroma_dir.is_dir():
+        raise SystemExit(f"error: no vector index at {settings.chroma_dir}: {hint}")
+    try:
+        store = Store(settings.store_db, readonly=True)
+    except SchemaError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    counts = store.counts()
+    store.close()
+    client = chromadb.PersistentClient(
+        path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    try:
+        collection = client.get_collection(COLLECTION)
+        built_by, vectors = (collection.metadata or {}).get("embedding_model"), collection.count()
+    except Exception:  # noqa: BLE001 - chroma raises different types per version
+        raise SystemExit(f"error: no collection {COLLECTION!r} in {settings.chroma_dir}: {hint}") from None
+    finally:
+        client.close()
+    if built_by != settings.embedding_model:
+        raise SystemExit(
+            f"error: the index was built with {built_by}, not {settings.embedding_model} (ESS_EMBEDDING_MODEL)"
+        )
+    if not counts["chunks"] or not vectors:
+        raise SystemExit(f"error: the index in {settings.data_dir} is empty: {hint}")
+    return {"documents": counts["documents"], "chunks": counts["chunks"], "vectors": vectors}
+
+
+def fts_query(text: str) -> str:
+    """The query's words (3 letters or more) OR'd, quoted: a bare FTS5 query without the project's processing."""
+    return " OR ".join(f'"{w}"' for w in re.findall(r"\w{3,}", text)) or '""'
+
+
+def wait_healthy(server: subprocess.Popen, base: str, log: Path) -> dict:
+    deadline = time.monotonic() + HEALTH_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"`ess serve` exited with {server.returncode}:\n{tail(log)}")
+        try:
+            answer = httpx.get(f"{base}/health", timeout=5)
+        except httpx.HTTPError:
+            time.sleep(0.5)
+            continue
+        if answer.status_code == 200 and answer.json().get("status") == "ok":
+            return answer.json()
+        raise RuntimeError(f"/health answered {answer.status_code}: {answer.text}\n{tail(log)}")
+    raise RuntimeError(f"`ess serve` did not answer /health within {HEALTH_TIMEOUT:.0f} s:\n{tail(log)}")
+
+
+def tail(log: Path, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
+
+
+def stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(STOP_TIMEOUT)
+
+
+@contextmanager
+def serve(settings: Settings, expected: dict) -> Iterator[tuple[str, dict]]:
+    """``ess serve`` on a free port of 127.0.0.1 for the data directory: (base URL, facts); stopped on exit."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "ESS_CHROMA_HOST"}
+    env.update({"ESS_DATA_DIR": str(settings.data_dir), "ESS_EMBEDDING_MODEL": settings.embedding_model})
+    command = [sys.executable, "-m", "pipeline.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "serve.log"
+        with open(log, "wb") as output:
+            started = time.perf_counter()
+            server = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            try:
+                health = wait_healthy(server, base, log)
+                startup = time.perf_counter() - started
+                if (health["chunks"], health["vectors"]) != (expected["chunks"], expected["vectors"]):
+                    raise RuntimeError(f"the server sees {health}, the index has {expected}")
+                yield base, {"command": " ".join(["ess", *command[3:]]), "startup_seconds": round(startup, 2)}
+            finally:
+                stop(server)
+
+
+class ApiSearch:
+    """One mode of GET /search; remembers how many hits each answer had."""
+
+    def __init__(self, client: httpx.Client, mode: str):
+        self.client, self.mode, self.hits = client, mode, []
+
+    def __call__(self, q: str) -> None:
+        answer = self.client.get("/search", params={"q": q, "mode": self.mode, "limit": LIMIT})
+        if answer.status_code != 200:
+            raise RuntimeError(f"/search?q={q!r}&mode={self.mode} answered {answer.status_code}: {answer.text[:500]}")
+        self.hits.append(len(answer.json()["hits"]))
+
+
+def bare_rows(embedder, collection, db: sqlite3.Connection) -> dict[str, Callable[[str], object]]:
+    """The bare libraries on the same index: embedding, Chroma (as asked, and at the API's depth), FTS5."""
+    vectors = {q: embedder.query(q) for q in QUERIES}
+    depth = min(API_CANDIDATES, collection.count())
+    fts = (
+        "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+        f"ORDER BY bm25(chunks_fts) LIMIT {API_CANDIDATES}"
+    )
+    return {
+        "embed": lambda q: embedder.query(q),
+        "embed + chroma n=10": lambda q: collection.query(query_embeddings=[embedder.query(q)], n_results=10),
+        "chroma n=10 (vector given)": lambda q: collection.query(query_embeddings=[vectors[q]], n_results=10),
+        f"embed + chroma n={depth}, metadatas": lambda q: collection.query(
+            query_embeddings=[embedder.query(q)], n_results=depth, include=["metadatas", "distances"]
+        ),
+        f"FTS5 MATCH words OR'd, bm25, LIMIT {API_CANDIDATES}": lambda q: db.execute(fts, (fts_query(q),)).fetchall(),
+    }
+
+
+def measure(rows: dict[str, Callable[[str], object]], queries: list[str], warmup: list[str]) -> dict[str, list]:
+    """Milliseconds per call of every row: each query through every row, in an order rotated per query."""
+    for work in rows.values():
+        for q in warmup:
+            work(q)
+    names = list(rows)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i, q in enumerate(queries):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            started = time.perf_counter()
+            rows[name](q)
+            times[name].append((time.perf_counter() - started) * 1000)
+        if (i + 1) % 50 == 0:
+            say(f"  {i + 1}/{len(queries)} queries")
+    return times
+
+
+def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[str]) -> tuple[dict, dict, dict]:
+    """(API latency per mode, bare latency per row, server facts)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from pipeline.embed import get_embedder
+    from pipeline.index import COLLECTION
+
+    with serve(settings, counts) as (base, server):
+        embedder = get_embedder(settings)  # this process's own, for the bare rows
+        chroma = chromadb.PersistentClient(
+            path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        db = sqlite3.connect(f"file:{settings.store_db}?mode=ro", uri=True)
+        try:
+            with httpx.Client(base_url=base, timeout=60) as client:
+                api = {mode: ApiSearch(client, mode) for mode in MODES}
+                bare = bare_rows(embedder, chroma.get_collection(COLLECTION), db)
+                rows = {**{f"api {mode}": search for mode, search in api.items()}, **bare}
+                say(f"{len(rows)} rows: {len(warmup)} warm-up calls each, then {len(queries)} timed calls each")
+                times = measure(rows, queries, warmup)
+        finally:
+            db.close()
+            chroma.close()
+    api_result = {}
+    for mode, search in api.items():
+        hits = search.hits[len(warmup) :]
+        api_result[mode] = {
+            **percentiles(times[f"api {mode}"]),
+            "mean_hits": round(statistics.fmean(hits), 2),
+            "empty_answers": sum(h == 0 for h in hits),
+        }
+    return api_result, {name: percentiles(times[name]) for name in bare}, server
+
+
+def table(result: dict) -> str:
+    index = result["index"]
+    lines = [
+        f"{index['label']}: {index['chunks']:,} chunks, {index['documents']:,} documents; "
+        f"model {result['model']}; {result['machine']['cpu_count']} CPUs; "
+        f"{result['queries']['timed_per_row']} timed calls per row ({result['queries']['distinct']} distinct queries)",
+        f"{'ms':<52}{'p50':>9}{'p95':>9}{'p99':>9}{'mean':>9}",
+    ]
+    rows = [(f"API GET /search mode={m} (limit {LIMIT})", r) for m, r in result["api"].items()]
+    rows += [(f"bare {name}", r) for name, r in result["bare"].items()]
+    for name, r in rows:
+        lines.append(f"{name:<52}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{r['mean']:>9.1f}")
+    return "\n".join(lines)
+
+
+def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | None) -> dict:
+    base = Settings().model_copy(update={"chroma_host": None})
+    load_before = os.getloadavg()
+    build = None
+    if data is not None:
+        settings = base.model_copy(update={"data_dir": data.resolve()})
+        label, out = f"data dir {data}", out or BENCH_DIR / f"latency-{slug(data.resolve().name)}.json"
+    else:
+        settings, build = build_index(chunks, base, say=say)
+        label, out = f"synthetic index ({build['data_dir']})", out or BENCH_DIR / f"latency-{chunks}.json"
+    counts = check_index(settings)
+    timed_queries, warmup_queries = cycled(queries), cycled(warmup)
+    api, bare, server = run_rows(settings, counts, timed_queries, warmup_queries)
+    result = {
+        "date": datetime.date.today().isoformat(),
+        "machine": {**machine(), "load_average_before": load_before, "load_average_after": os.getloadavg()},
+        "model": settings.embedding_model,
+        "index": {"label": label, "data_dir": str(settings.data_dir), **counts, "build": build},
+        "queries": {
+            "distinct": len(QUERIES),
+            "timed_per_row": queries,
+            "warmup_per_row": warmup,
+            "order": "each query through every row, one call at a time, row order rotated per query",
+            "list": QUERIES,
+        },
+        "server": server,
+        "api": api,
+        "bare": bare,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(table(result))
+    print(f"written to {out}")
+    return result
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--chunks", type=int, default=10_000, help="Chunks of the synthetic index (default 10000).")
+    parser.add_argument("--queries", type=int, default=200, help="Timed requests per mode and per row (default 200).")
+    parser.add_argument("--warmup", type=int, default=len(QUERIES), help="Untimed calls first, per mode and row.")
+    parser.add_argument("--data", type=Path, help="Measure this existing data directory instead (e.g. the demo's).")
+    parser.add_argument("--out", type=Path, help="JSON result file (default corpus/data/bench/latency-<N|DIR>.json).")
+    args = parser.parse_args()
+    if args.queries < 2 or args.chunks < 1 or args.warmup < 0:
+        parser.error("--queries must be at least 2, --chunks at least 1, --warmup at least 0")
+    main(args.chunks, args.queries, args.warmup, args.data, args.out)
