@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import subprocess
 import sys
 from dataclasses import asdict
@@ -22,7 +21,6 @@ app = typer.Typer(
     add_completion=False,
 )
 DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
-DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
@@ -227,14 +225,14 @@ def search(
 ) -> None:
     """Search the processed documents from the command line, with the API's filters."""
     from search_api.deps import Resources
-    from search_api.retrieval import Filters, Mode, Retriever, search_documents
+    from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, Retriever, search_documents
     from search_api.snippets import plain
 
     settings = Settings()
     if mode not in Mode.__members__:
         fail(f"--mode must be one of {', '.join(Mode.__members__)}, not {mode!r}")
     for name, value in (("--since", since), ("--until", until)):
-        if value and not DATE.fullmatch(value):
+        if value and not PUBLICATION_DATE.fullmatch(value):
             fail(f"{name} takes YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
     resources = Resources.open(settings)
     if resources.problem:

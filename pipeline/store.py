@@ -262,6 +262,10 @@ class Store:
             (doc_id,),
         ).fetchall()
 
+    def source_names(self) -> list[str]:
+        """The sources that have documents."""
+        return [row[0] for row in self.db.execute("SELECT DISTINCT source FROM documents ORDER BY source")]
+
     def keyword_rows(self) -> int:
         return self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
 

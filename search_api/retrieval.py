@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -14,6 +15,7 @@ from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit,
 from search_api.snippets import snippet
 
 RRF_K = 60
+PUBLICATION_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")  # YYYY, YYYY-MM or YYYY-MM-DD
 CANDIDATES = 200  # chunks each ranking reads before fusion
 
 
@@ -169,12 +171,16 @@ def empty_response(q: str, mode: Mode, limit: int, offset: int) -> SearchRespons
     return SearchResponse(query=q, mode=mode.value, total=0, limit=limit, offset=offset, hits=[], hint=NOTHING_INDEXED)
 
 
-def hit(doc, ranked: Ranked, passage: str, members: dict, entities: list[tuple[str, str]]) -> SearchHit:
-    also_on = [
+def also_on(doc, members: dict) -> list[AlsoOn]:
+    """The other documents of ``doc``'s duplicate cluster, from ``Store.cluster_members``."""
+    return [
         AlsoOn(id=m["id"], source=m["source"], url=m["url"])
         for m in members.get(doc["cluster"] or doc["id"], [])
         if m["id"] != doc["id"]
     ]
+
+
+def hit(doc, ranked: Ranked, passage: str, members: dict, entities: list[tuple[str, str]]) -> SearchHit:
     return SearchHit(
         id=doc["id"],
         title=doc["title"],
@@ -186,6 +192,6 @@ def hit(doc, ranked: Ranked, passage: str, members: dict, entities: list[tuple[s
         snippet=passage,
         score=round(ranked.score, 6),
         gone=bool(doc["gone"]),
-        also_on=also_on,
+        also_on=also_on(doc, members),
         entities=[EntityRef(name=name, type=label) for name, label in entities],
     )

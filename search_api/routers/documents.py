@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from search_api.deps import StoreDep
-from search_api.schemas import AlsoOn, DocumentOut, ErrorOut, MentionOut
+from search_api.retrieval import also_on
+from search_api.schemas import DocumentOut, ErrorOut, MentionOut
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 DOC_ID = Path(pattern=r"^[0-9a-f]{16}$", description="Document id, as search hits give it.")
@@ -28,10 +29,5 @@ def get_document(doc_id: Annotated[str, DOC_ID], store: StoreDep) -> DocumentOut
     fields = {key: row[key] for key in DocumentOut.model_fields if key not in computed}
     mentions = [MentionOut(**dict(m)) for m in store.mentions(doc_id)]
     tags = json.loads(row["tags"]) if row["tags"] else []
-    cluster = row["cluster"] or doc_id
-    duplicates = [
-        AlsoOn(id=m["id"], source=m["source"], url=m["url"])
-        for m in store.cluster_members([cluster]).get(cluster, [])
-        if m["id"] != doc_id
-    ]
+    duplicates = also_on(row, store.cluster_members([row["cluster"] or doc_id]))
     return DocumentOut(**fields, gone=bool(row["gone"]), tags=tags, mentions=mentions, duplicates=duplicates)

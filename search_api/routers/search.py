@@ -10,11 +10,11 @@ from pydantic import StringConstraints
 
 from search_api.csv_export import CSV_RESPONSE, SEARCH_COLUMNS, csv_response, search_rows
 from search_api.deps import RetrieverDep
-from search_api.retrieval import Filters, Mode, empty_response, search_documents
+from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, empty_response, search_documents
 from search_api.schemas import SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
-DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+DATE = PUBLICATION_DATE.pattern
 MAX_QUERY_CHARS = 1000
 EXPORT_LIMIT = 1000  # hits in one CSV export
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from pipeline.overview import sources_overview
 from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
 from search_api.facets import ENTITY_TYPES
-from search_api.retrieval import Filters, Mode, empty_response, search_documents
+from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, also_on, empty_response, search_documents
 from search_api.routers.entities import UnknownEntity, build_entity_page
 from search_api.routers.search import MAX_QUERY_CHARS
 from search_api.web.charts import Bar, source_bars, timeline
@@ -29,7 +29,6 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
 MAX_PAGE = 100
-DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 KINDS = ("html", "pdf", "text")
 MODE_LABELS = {"hybrid": "Hybride", "semantic": "Sémantique", "keyword": "Mots-clés"}
 
@@ -65,7 +64,7 @@ class SearchForm:
         self.page = min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1
 
     def date(self, value: str | None, name: str) -> str | None:
-        if value and not DATE.fullmatch(value):
+        if value and not PUBLICATION_DATE.fullmatch(value):
             self.problems.append(f"La {name} « {value} » n'est pas de la forme AAAA, AAAA-MM ou AAAA-MM-JJ.")
             return None
         return value or None
@@ -86,7 +85,7 @@ class SearchForm:
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, retriever: RetrieverDep, resources: ResourcesDep, store: StoreDep):
+def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
     form = SearchForm(request)
     result = None
     if form.q:
@@ -95,7 +94,7 @@ def search_page(request: Request, retriever: RetrieverDep, resources: ResourcesD
             result = empty_response(form.q, Mode(form.mode), PAGE_SIZE, offset)
         else:
             result = search_documents(retriever, form.q, Mode(form.mode), PAGE_SIZE, offset, filters=form.filters())
-    sources = [s["name"] for s in sources_overview(resources.settings, store.db if store else None) if s["documents"]]
+    sources = store.source_names() if store else []
     pages = -(-result.total // PAGE_SIZE) if result else 0
     context = {
         "form": form,
@@ -136,8 +135,7 @@ def document_page(request: Request, doc_id: str, store: StoreDep):
     if row is None:
         return not_found(request, "Ce document n'existe pas (ou plus).")
     mentions = store.mentions(doc_id)
-    cluster = row["cluster"] or doc_id
-    duplicates = [m for m in store.cluster_members([cluster]).get(cluster, []) if m["id"] != doc_id]
+    duplicates = also_on(row, store.cluster_members([row["cluster"] or doc_id]))
     context = {
         "doc": row,
         "title": row["title"] or row["url"],
