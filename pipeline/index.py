@@ -24,6 +24,11 @@ class IndexUnavailable(RuntimeError):
     """The index did not answer (a Chroma server down or unreachable)."""
 
 
+def document_of(chunk_id: str) -> str:
+    """The document id in a chunk id ("<document id>:<index>")."""
+    return chunk_id.rpartition(":")[0]
+
+
 @dataclass
 class VectorHit:
     chunk_id: str
@@ -107,10 +112,8 @@ class VectorIndex:
         if result is None:
             return []
         return [
-            VectorHit(chunk_id, meta["doc_id"], 1.0 - distance)
-            for chunk_id, meta, distance in zip(
-                result["ids"][0], result["metadatas"][0], result["distances"][0], strict=True
-            )
+            VectorHit(chunk_id, document_of(chunk_id), 1.0 - distance)
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
         ]
 
     def _nearest(self, vector: np.ndarray, limit: int, among: set[str] | None):
@@ -121,7 +124,7 @@ class VectorIndex:
             query_embeddings=[vector.tolist()],
             n_results=min(limit, count),
             where={"doc_id": {"$in": sorted(among)}} if among is not None else None,
-            include=["metadatas", "distances"],
+            include=["distances"],  # the document is in the chunk id; reading metadata would double the time
         )
 
     @staticmethod

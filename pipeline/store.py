@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
 import sqlite3
+from collections import Counter
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -59,9 +61,12 @@ class Mention:
     value: str | None = None  # DATE: ISO value ("2012-04-13", "2012-06" or "2012")
 
 
+READ_MMAP_BYTES = 1 << 30  # a request's fresh connection maps the file instead of filling its own page cache
 MIN_SHOULD_MATCH = 0.5  # share of the query's content words a keyword hit must contain
+MAX_COMBINATIONS = 64  # longer queries check the share term by term instead of in one FTS5 expression
 
 
+@lru_cache(maxsize=100_000)  # words recur: snippets fold every word of the chunks they show
 def fold(word: str) -> str:
     """Case and accents folded, as the FTS5 tokenizer (unicode61 remove_diacritics 2) does."""
     return strip_accents(word.casefold())
@@ -84,14 +89,20 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(fold(w) for w in words))
 
 
-def fts_query(terms: list[str]) -> str:
-    """Terms as an FTS5 query where any may match; each is quoted, so no FTS5 syntax can leak."""
-    return " OR ".join('"{}"'.format(t.replace('"', "")) for t in terms)
+def quoted(term: str) -> str:
+    """One term as an FTS5 string, so no FTS5 syntax can leak from a query."""
+    return '"{}"'.format(term.replace('"', ""))
 
 
-def _matched(terms: list[str], row: sqlite3.Row) -> int:
-    words = {fold(w) for w in WORD.findall(f"{row['title']} {row['text']}")}
-    return sum(t in words for t in terms)
+def fts_query(terms: list[str], needed: int = 1) -> str:
+    """An FTS5 query matching the chunks that contain at least ``needed`` of ``terms``.
+
+    Every term appears the same number of times in the expression, so BM25 ranks as for plain OR.
+    """
+    if needed <= 1:
+        return " OR ".join(quoted(t) for t in terms)
+    groups = itertools.combinations([quoted(t) for t in terms], needed)
+    return " OR ".join("(" + " AND ".join(group) + ")" for group in groups)
 
 
 class Store:
@@ -100,6 +111,7 @@ class Store:
         if readonly:
             # One request uses the connection, but FastAPI may open and use it from different worker threads.
             self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self.db.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")  # read pages from the OS cache, not copies
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30)
@@ -205,14 +217,30 @@ class Store:
         if not terms:
             return []
         needed = math.ceil(len(terms) * MIN_SHOULD_MATCH)
+        exact = math.comb(len(terms), needed) <= MAX_COMBINATIONS
+        within = [json.dumps(sorted(among))] if among is not None else []
         rows = self.db.execute(
-            "SELECT c.id, c.doc_id, -bm25(chunks_fts, 2.0, 1.0) AS score, chunks_fts.title, chunks_fts.text "
+            "SELECT c.id, c.doc_id, -bm25(chunks_fts, 2.0, 1.0) AS score "
             "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
             f"{'AND c.doc_id IN (SELECT value FROM json_each(?)) ' if among is not None else ''}"
             "ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT ?",
-            (fts_query(terms), *([json.dumps(sorted(among))] if among is not None else []), limit),
-        )
-        return [(r["id"], r["doc_id"], r["score"]) for r in rows if _matched(terms, r) >= needed]
+            (fts_query(terms, needed if exact else 1), *within, limit),
+        ).fetchall()
+        if not exact:
+            rows = self._with_terms(rows, terms, needed)
+        return [(r["id"], r["doc_id"], r["score"]) for r in rows]
+
+    def _with_terms(self, rows: list[sqlite3.Row], terms: list[str], needed: int) -> list[sqlite3.Row]:
+        """The rows whose chunk contains at least ``needed`` of ``terms``, for queries too long to say so in FTS5."""
+        chunk_ids = {r["id"] for r in rows}
+        matched: Counter = Counter()
+        for term in terms:
+            having = self.db.execute(
+                "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?",
+                (quoted(term),),
+            )
+            matched.update(chunk_id for (chunk_id,) in having if chunk_id in chunk_ids)
+        return [r for r in rows if matched[r["id"]] >= needed]
 
     def documents(self, ids: list[str]) -> dict[str, sqlite3.Row]:
         """What a search hit shows of each document: metadata and cluster, not the text (search reads

@@ -8,7 +8,12 @@ are written through the project's own code: ``chunk_rows`` and ``chunk_metadata`
 exactly as ``Processor.process_batch`` does, but without spaCy (no mentions) and without MinHash.
 
 Each document is generated from its own seed (``seed:n``), so the first documents are the same for
-every size: a larger index extends a smaller one. The index is cached in
+every size: a larger index extends a smaller one. Above ``REAL_VECTORS`` chunks, embedding every
+chunk would take hours on two cores (about 5 chunks/s), so a larger index takes the real vectors of
+the cached ``REAL_VECTORS`` index for its first chunks and gives each further chunk a blend of two of
+them (normalised sum plus a little noise): the text, the store and FTS5 are real at every size, the
+vectors beyond the first ``REAL_VECTORS`` only have the spread of real ones. Fit for latency, never for
+quality. The index is cached in
 ``corpus/data/bench/latency-<CHUNKS>/<model>/`` and reused; an interrupted build resumes (a document
 is in the store only once its vectors are in the index, as in ``ess process``).
 """
@@ -26,6 +31,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.dedup import text_hash
 from pipeline.gazetteer import load_gazetteer
@@ -36,6 +43,8 @@ BENCH_DIR = PROJECT_ROOT / "corpus" / "data" / "bench"
 SEED = 2024
 GENERATOR = 1  # bump when the generated text changes: cached indexes of another version are rebuilt
 BATCH_CHUNKS = 128  # chunks embedded per call (the embedder batches them again by ESS_EMBEDDING_BATCH_SIZE)
+REAL_VECTORS = 10_000  # larger indexes blend these real vectors for their further chunks
+BLEND_NOISE = 0.01  # standard deviation of the noise per dimension added to a blend of two unit vectors
 FACT_SHARE = 0.3  # sentences that state one of the main theme's facts
 COPY_SHARE = 0.03  # documents that are a syndicated copy of an earlier one on another source
 
@@ -832,10 +841,34 @@ def embedding_input(doc: Document, chunk: ChunkRow) -> str:
     return f"{doc.title or ''}\n{chunk.text}".strip()
 
 
+class VectorPool:
+    """The real vectors of a cached index by chunk id, and blends of them for chunks it does not have."""
+
+    def __init__(self, settings: Settings, seed: int):
+        from pipeline.embed import get_embedder
+        from pipeline.index import VectorIndex
+
+        index = VectorIndex(settings, settings.embedding_model, get_embedder(settings).dim)
+        self.by_id: dict[str, np.ndarray] = {}
+        for offset in range(0, index.count(), 5000):
+            got = index.collection.get(limit=5000, offset=offset, include=["embeddings"])
+            self.by_id.update(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32), strict=True))
+        self.matrix = np.stack(list(self.by_id.values()))
+        self.rng = np.random.default_rng(seed)
+
+    def vectors(self, chunk_ids: list[str]) -> np.ndarray:
+        return np.stack([self.by_id[i] if i in self.by_id else self.blend() for i in chunk_ids])
+
+    def blend(self) -> np.ndarray:
+        first, second = self.matrix[self.rng.integers(len(self.matrix), size=2)]
+        vector = first + second + self.rng.normal(0.0, BLEND_NOISE, self.matrix.shape[1])
+        return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
 class Builder:
     """Writes planned documents as ``Processor.process_batch`` does: vectors first, then the store."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, pool: VectorPool | None = None):
         from pipeline.embed import get_embedder
         from pipeline.index import VectorIndex
 
@@ -846,13 +879,17 @@ class Builder:
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
         self.index = VectorIndex(settings, self.embedder.name, self.embedder.dim, create=True)
         self.seconds = {"embed": 0.0, "index": 0.0, "store": 0.0}
+        self.pool = pool
 
     def done(self) -> set[str]:
         return {row[0] for row in self.store.db.execute("SELECT id FROM documents")}
 
     def write(self, batch: list[Planned]) -> None:
         started = time.perf_counter()
-        vectors = self.embedder.passages([embedding_input(p.doc, c) for p in batch for c in p.chunks])
+        if self.pool:
+            vectors = self.pool.vectors([c.id for p in batch for c in p.chunks])
+        else:
+            vectors = self.embedder.passages([embedding_input(p.doc, c) for p in batch for c in p.chunks])
         self.seconds["embed"] += time.perf_counter() - started
         position = 0
         for p in batch:
@@ -882,6 +919,10 @@ def build_index(
     folder = cache_folder(chunks, base.embedding_model)
     settings = base.model_copy(update={"data_dir": folder, "chroma_host": None})
     key = {"chunks": chunks, "model": base.embedding_model, "seed": seed, "generator": GENERATOR}
+    pool = None
+    if chunks > REAL_VECTORS:
+        key["real vectors"] = REAL_VECTORS
+        pool = VectorPool(build_index(REAL_VECTORS, base, seed, say)[0], seed)
     record_path = folder / "build.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else None
     if record and record.get("key") == key and record.get("complete"):
@@ -896,7 +937,7 @@ def build_index(
     record = {"key": key, "complete": False, "sessions": sessions, "seconds": before, "load_average": loads}
     record_path.write_text(json.dumps(record, indent=1))
 
-    builder = Builder(settings)
+    builder = Builder(settings, pool)
     done = builder.done()
     say(f"building {chunks} chunks in {folder} ({len(done)} documents already there)")
     started = time.perf_counter()
@@ -924,6 +965,7 @@ def build_index(
     if batch:
         builder.write(batch)
     counts, vectors = builder.store.counts(), builder.index.count()
+    real = sum(row[0] in pool.by_id for row in builder.store.db.execute("SELECT id FROM chunks")) if pool else chunks
     builder.store.close()
     if counts["chunks"] != chunks or vectors != chunks or counts["documents"] != documents:
         raise RuntimeError(f"built {counts} and {vectors} vectors, expected {chunks} chunks and {documents} documents")
@@ -939,7 +981,9 @@ def build_index(
         embedding_batch_size=builder.embedder.batch_size,
         model_load_seconds=round(builder.load_seconds, 2),
         seconds=total,
-        embedded_chunks_per_second=round(chunks / total["embed"], 2) if total["embed"] else None,
+        real_vectors=real,
+        blended_vectors=chunks - real,
+        embedded_chunks_per_second=None if pool or not total["embed"] else round(chunks / total["embed"], 2),
         data_dir=str(folder.relative_to(PROJECT_ROOT)) if folder.is_relative_to(PROJECT_ROOT) else str(folder),
     )
     record_path.write_text(json.dumps(record, indent=1))

@@ -45,6 +45,26 @@ def test_keyword_hits_need_half_of_the_content_words(store):
     assert store.keyword_search("les des à", 10) == []  # function words only
 
 
+@pytest.mark.parametrize(
+    ("query", "hits"),
+    [
+        ("clauses sociales Bressuire", ["d1:1"]),  # 2 of 3 words in the second chunk
+        ("clauses Coorace Bressuire", []),  # 2 of 3 words, but never in one chunk
+        ("Coorace structures insertion clauses", ["d1:0"]),  # 3 of 4 in the first, 1 in the second
+        # 12 words: too many combinations for one FTS5 expression, checked word by word (6 needed)
+        ("clauses sociales emplois Grasse créent a1 a2 a3 a4 a5 a6 a7", []),
+        ("clauses sociales emplois Grasse créent titre a2 a3 a4 a5 a6 a7", ["d1:1"]),  # the title counts
+    ],
+)
+def test_half_the_words_within_one_chunk(store, query, hits):
+    save(store)
+    assert [chunk for chunk, _, _ in store.keyword_search(query, 10)] == hits
+
+
+def test_fts_query_of_at_least_two_terms_lists_every_pair():
+    assert fts_query(["a", "b", "c"], needed=2) == '("a" AND "b") OR ("a" AND "c") OR ("b" AND "c")'
+
+
 @pytest.mark.parametrize("query", ['"', "NEAR(a b)", "a* OR -b", "((", "' OR 1=1 --", "col:val", "^x", "\x00"])
 def test_any_query_text_is_safe(store, query):
     save(store)
