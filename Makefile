@@ -36,11 +36,10 @@ test: install
 eval: install   # extraction and NER quality: writes docs/eval.md and docs/eval.json, fails below the floors
 	$(BIN)/python -m tests.eval --floors
 
-bench: install   # each stage beside its bare library, same input, same run (results: docs/bench.md)
-	$(BIN)/python -m tests.bench.crawl 1000 3
-	$(BIN)/python -m tests.bench.stages fr_core_news_md 3
+bench: install   # each stage beside its bare library, latency at 1k/10k/100k chunks, load test: docs/bench.md (BENCH_SIZE=1000 pages)
+	$(BIN)/python -m tests.bench --size $(or $(BENCH_SIZE),1000)
 
-loadtest: install   # 50 concurrent clients for 60 s against a real uvicorn over the demo index (run `make demo` once first)
+loadtest: install   # 50 concurrent clients for 60 s, real uvicorn, demo + 10k synthetic chunks (run `make demo` once first)
 	$(BIN)/python -m tests.bench.loadtest --clients 50 --seconds 60
 
 lint: install

@@ -20,6 +20,12 @@ PLACEHOLDER = b"__SITE__"
 TEXT_TYPES = ("text/", "application/xml", "application/rss+xml", "application/atom+xml")
 
 
+class LoopbackServer(ThreadingHTTPServer):
+    # socketserver listens with a queue of 5: on a busy machine the queue overflows, the kernel drops the
+    # connection and the client retries a second later, which turned crawls into series of 1 s stalls.
+    request_queue_size = 128
+
+
 class SiteHandler(SimpleHTTPRequestHandler):
     """Serves the folder; subclasses may answer some paths themselves by overriding ``respond``."""
 
@@ -103,7 +109,7 @@ class SiteHost:
 
     def _serve(self, folder: Path, port: int) -> ThreadingHTTPServer:
         handler = type("Handler", (self.handler,), {})
-        server = ThreadingHTTPServer((self.host, port), lambda *a: handler(*a, directory=str(folder)))
+        server = LoopbackServer((self.host, port), lambda *a: handler(*a, directory=str(folder)))
         server.requests = []
         handler.site_url = f"http://{self.host}:{server.server_address[1]}"
         server.daemon_threads = True

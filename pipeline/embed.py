@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,27 +39,16 @@ def model_location(settings: Settings) -> str:
     return settings.embedding_model
 
 
-def quantized(model):
-    """The model with its linear layers in int8 (weights quantised once, activations per batch)."""
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch announces the move of this API to torchao
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-
-
 class Embedder:
     """Wraps a SentenceTransformer with the query/passage prompts that E5 models expect."""
 
-    def __init__(self, name: str, location: str, batch_size: int = 32, quantize: bool = False):
+    def __init__(self, name: str, location: str, batch_size: int = 8):
         if Path(location).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub
         from sentence_transformers import SentenceTransformer
 
         self.name, self.batch_size = name, batch_size
         self.model = SentenceTransformer(location, device="cpu")
-        if quantize:
-            self.model = quantized(self.model)
         self.dim = self.model.get_embedding_dimension()
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:

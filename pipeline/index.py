@@ -30,6 +30,14 @@ def document_of(chunk_id: str) -> str:
 
 
 @dataclass
+class DocumentVectors:
+    doc_id: str
+    ids: list[str]
+    vectors: np.ndarray
+    metadatas: list[dict]
+
+
+@dataclass
 class VectorHit:
     chunk_id: str
     doc_id: str
@@ -98,10 +106,18 @@ class VectorIndex:
         """Another process (`ess process`) wrote to the embedded index since it was opened."""
         return self.stamp is not None and disk_stamp(self.settings) != self.stamp
 
-    def replace_document(self, doc_id: str, ids: list[str], vectors: np.ndarray, metadatas: list[dict]) -> None:
-        self.collection.delete(where={"doc_id": doc_id})
+    def replace_documents(self, documents: list[DocumentVectors]) -> None:
+        """Every chunk vector of these documents, their older chunks gone, in one delete and one upsert."""
+        if not documents:
+            return
+        self.collection.delete(where={"doc_id": {"$in": [d.doc_id for d in documents]}})
+        ids = [i for d in documents for i in d.ids]
         if ids:
-            self.collection.upsert(ids=ids, embeddings=vectors.tolist(), metadatas=metadatas)
+            self.collection.upsert(
+                ids=ids,
+                embeddings=np.concatenate([d.vectors for d in documents if d.ids]).tolist(),
+                metadatas=[m for d in documents for m in d.metadatas],
+            )
 
     def query(self, vector: np.ndarray, limit: int, among: set[str] | None = None) -> list[VectorHit]:
         """The chunks nearest to ``vector``, only of the documents ``among`` when given."""

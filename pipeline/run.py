@@ -8,6 +8,7 @@ stopped and re-running never duplicates anything.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 from collections import Counter
@@ -27,7 +28,7 @@ from pipeline.extract import (
     extract_plain_text,
 )
 from pipeline.gazetteer import load_gazetteer
-from pipeline.index import VectorIndex
+from pipeline.index import DocumentVectors, VectorIndex
 from pipeline.ingest import JSON_DOCUMENT
 from pipeline.language import detect_language
 from pipeline.locks import data_lock
@@ -186,16 +187,17 @@ class Processor:
         inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks, strict=True) for c in cs]
         vectors = self.embedder.passages(inputs) if inputs else []
         log.info("embedded %d chunks", len(inputs))
-        position = 0
+        bounds = list(itertools.accumulate((len(c) for c in chunks), initial=0))
+        # Vectors first, then each document's store transaction: a crash in between leaves the documents
+        # unrecorded in the store, so the next run processes them again and replaces their vectors.
+        self.index.replace_documents(
+            [
+                DocumentVectors(doc.id, [c.id for c in cs], vectors[a:b], [chunk_metadata(doc, c) for c in cs])
+                for doc, cs, (a, b) in zip(docs, chunks, itertools.pairwise(bounds), strict=True)
+            ]
+        )
+        log.info("indexed %d documents", len(docs))
         for doc, doc_chunks, doc_mentions, signature in zip(docs, chunks, mentions, signatures, strict=True):
-            doc_vectors = vectors[position : position + len(doc_chunks)]
-            position += len(doc_chunks)
-            # Vectors first, then the store in one transaction: a crash between the two leaves the document
-            # unrecorded in the store, so the next run processes it again and replaces its vectors.
-            self.index.replace_document(
-                doc.id, [c.id for c in doc_chunks], doc_vectors, [chunk_metadata(doc, c) for c in doc_chunks]
-            )
-            log.info("indexed %s", doc.id)
             self.store.save_document(doc, doc_chunks, doc_mentions, signature)
             log.info("stored %s", doc.id)
             self.report.count("processed")

@@ -36,18 +36,25 @@ class RawPage:
 
 
 def _page_records(path: Path) -> Iterator[RawPage]:
+    """The page records of one WARC file; EOFError or ArchiveLoadFailed at the first damaged record."""
+    size, end, plain = path.stat().st_size, 0, False
     with open(path, "rb") as stream:
         records = ArchiveIterator(stream)
-        for record in records:
+        for record in _records(records):
             headers = record.rec_headers
-            if record.rec_type not in ("response", "resource") or headers.get_header("ESS-Role") != "page":
-                continue
+            page = record.rec_type in ("response", "resource") and headers.get_header("ESS-Role") == "page"
             status = record.http_headers.get_statuscode() if record.http_headers else "200"  # resources: files
-            if status != "200" and status not in GONE_STATUSES:
+            page = page and (status == "200" or status in GONE_STATUSES)
+            body_hash = hashlib.sha256(record.content_stream().read()).hexdigest() if page else ""
+            offset, length = records.get_record_offset(), records.get_record_length()  # reads the record to its end
+            member = records.reader.decompressor  # the record's gzip member; None in an uncompressed WARC
+            if member is not None and not member.eof:  # a gzip member cut short (a crawl killed while writing)
+                raise EOFError(f"the record at offset {offset} is cut short")
+            end, plain = offset + length, plain or member is None
+            if not page:
                 continue
             url = headers.get_header("WARC-Target-URI")
-            body_hash = hashlib.sha256(record.content_stream().read()).hexdigest()  # before the offset, which
-            yield RawPage(  # warcio finds by reading the record to its end
+            yield RawPage(
                 url=url,
                 key=canonical_url(url),
                 source=headers.get_header("ESS-Source") or "",
@@ -55,9 +62,23 @@ def _page_records(path: Path) -> Iterator[RawPage]:
                 content_type=content_type(record),
                 fetched_at=headers.get_header("WARC-Date"),
                 warc_file=path.name,
-                offset=records.get_record_offset(),
+                offset=offset,
                 raw_hash=body_hash,
             )
+    if end < size and not plain:  # warcio ends quietly on a gzip member whose record headers are cut short
+        raise EOFError(f"the {size - end} bytes from offset {end} are not a complete record")
+
+
+def _records(records: ArchiveIterator) -> Iterator:
+    """warcio's records; a record whose WARC headers are cut short is a damaged record, not a crash."""
+    iterator = iter(records)
+    while True:
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
+        except (AttributeError, TypeError) as exc:  # warcio parsing a header block that lacks its fields
+            raise ArchiveLoadFailed(f"unreadable record headers: {exc}") from exc
 
 
 def content_type(record) -> str:

@@ -4,7 +4,7 @@
 
 French ESS-like articles and reports (several sources, publication dates from 2012, syndicated copies)
 are written through the project's own code: ``chunk_rows`` and ``chunk_metadata`` of `pipeline.run`,
-``Store.save_document`` and ``VectorIndex.replace_document``, with embeddings from ``get_embedder``,
+``Store.save_document`` and ``VectorIndex.replace_documents``, with embeddings from ``get_embedder``,
 exactly as ``Processor.process_batch`` does, but without spaCy (no mentions) and without MinHash.
 
 Each document is generated from its own seed (``seed:n``), so the first documents are the same for
@@ -21,6 +21,7 @@ is in the store only once its vectors are in the index, as in ``ess process``).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -36,6 +37,7 @@ import numpy as np
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.dedup import text_hash
 from pipeline.gazetteer import load_gazetteer
+from pipeline.index import DocumentVectors
 from pipeline.run import chunk_metadata, chunk_rows, document_id
 from pipeline.store import ChunkRow, Document, Store
 
@@ -841,6 +843,10 @@ def embedding_input(doc: Document, chunk: ChunkRow) -> str:
     return f"{doc.title or ''}\n{chunk.text}".strip()
 
 
+def metadatas(planned: Planned) -> list[dict]:
+    return [chunk_metadata(planned.doc, chunk) for chunk in planned.chunks]
+
+
 class VectorPool:
     """The real vectors of a cached index by chunk id, and blends of them for chunks it does not have."""
 
@@ -891,20 +897,19 @@ class Builder:
         else:
             vectors = self.embedder.passages([embedding_input(p.doc, c) for p in batch for c in p.chunks])
         self.seconds["embed"] += time.perf_counter() - started
-        position = 0
+        started = time.perf_counter()
+        bounds = list(itertools.accumulate((len(p.chunks) for p in batch), initial=0))
+        self.index.replace_documents(
+            [
+                DocumentVectors(p.doc.id, [c.id for c in p.chunks], vectors[a:b], metadatas(p))
+                for p, (a, b) in zip(batch, itertools.pairwise(bounds), strict=True)
+            ]
+        )
+        written = time.perf_counter()
         for p in batch:
-            started = time.perf_counter()
-            self.index.replace_document(
-                p.doc.id,
-                [c.id for c in p.chunks],
-                vectors[position : position + len(p.chunks)],
-                [chunk_metadata(p.doc, c) for c in p.chunks],
-            )
-            written = time.perf_counter()
             self.store.save_document(p.doc, p.chunks, [])
-            self.seconds["index"] += written - started
-            self.seconds["store"] += time.perf_counter() - written
-            position += len(p.chunks)
+        self.seconds["index"] += written - started
+        self.seconds["store"] += time.perf_counter() - written
 
 
 def build_index(

@@ -262,8 +262,8 @@ def bare_rows(embedder, collection, db: sqlite3.Connection) -> dict[str, Callabl
         "embed": lambda q: embedder.query(q),
         "embed + chroma n=10": lambda q: collection.query(query_embeddings=[embedder.query(q)], n_results=10),
         "chroma n=10 (vector given)": lambda q: collection.query(query_embeddings=[vectors[q]], n_results=10),
-        f"embed + chroma n={depth}, metadatas": lambda q: collection.query(
-            query_embeddings=[embedder.query(q)], n_results=depth, include=["metadatas", "distances"]
+        f"embed + chroma n={depth}, distances": lambda q: collection.query(
+            query_embeddings=[embedder.query(q)], n_results=depth, include=["distances"]
         ),
         f"FTS5 MATCH words OR'd, bm25, LIMIT {API_CANDIDATES}": lambda q: db.execute(fts, (fts_query(q),)).fetchall(),
     }
@@ -336,6 +336,11 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def shown(path: Path) -> str:
+    """A path as the report shows it: inside the project, relative to it; elsewhere, its name only."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path.name
+
+
 def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | None) -> dict:
     base = Settings().model_copy(update={"chroma_host": None})
     load_before = os.getloadavg()
@@ -353,7 +358,7 @@ def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | 
         "date": datetime.date.today().isoformat(),
         "machine": {**machine(), "load_average_before": load_before, "load_average_after": os.getloadavg()},
         "model": settings.embedding_model,
-        "index": {"label": label, "data_dir": str(settings.data_dir), **counts, "build": build},
+        "index": {"label": label, "data_dir": shown(settings.data_dir), **counts, "build": build},
         "queries": {
             "distinct": len(QUERIES),
             "timed_per_row": queries,

@@ -1,6 +1,10 @@
 """`make loadtest`: many concurrent analysts against a real uvicorn on 127.0.0.1, bounded in time.
 
-    python -m tests.bench.loadtest [--data DIR] [--clients 50] [--seconds 60]
+    python -m tests.bench.loadtest [--data DIR | --synthetic N] [--clients 50] [--seconds 60]
+
+By default the data is the demo's processed pages plus the synthetic index of N chunks (10,000) of
+``tests/bench/chunkgen.py``: a copy of that index into which ``ess process`` adds the demo's WARC
+files (``make demo`` must have crawled them once), built once under ``corpus/data/bench/``.
 
 Each client loops over the same mix an analyst page produces: hybrid searches (most), semantic and
 keyword searches, an entity page, a document, /health. Every response is checked (status < 400 and
@@ -15,6 +19,8 @@ import asyncio
 import json
 import os
 import platform
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -24,7 +30,7 @@ from pathlib import Path
 
 import httpx
 
-from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.config import PROJECT_ROOT
 from tests.tests_support import free_port, wait_until_listening
 
 OUT = PROJECT_ROOT / "corpus" / "data" / "bench" / "loadtest.json"
@@ -94,6 +100,19 @@ async def load(base: str, clients: int, seconds: float) -> dict:
     }
 
 
+def shown(path: Path) -> str:
+    path = path.resolve()
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path.name
+
+
+def counts(data: Path) -> dict:
+    db = sqlite3.connect(f"file:{data / 'ess.sqlite'}?mode=ro", uri=True)
+    try:
+        return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("documents", "chunks")}
+    finally:
+        db.close()
+
+
 def serve(data: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ESS_DATA_DIR": str(data)}
@@ -103,12 +122,40 @@ def serve(data: Path) -> tuple[subprocess.Popen, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
+DEMO = PROJECT_ROOT / "corpus" / "data" / "demo"
+
+
+def demo_plus_synthetic(chunks: int) -> Path:
+    """A data directory holding the demo's documents and ``chunks`` synthetic chunks (built once)."""
+    from tests.bench.chunkgen import BENCH_DIR, build_index
+
+    folder = BENCH_DIR / f"loadtest-demo+{chunks}"
+    if (folder / "complete").exists():
+        return folder
+    synthetic, _ = build_index(chunks)
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(synthetic.data_dir, folder)
+    (folder / "raw").mkdir(exist_ok=True)
+    for warc in (DEMO / "raw").glob("*.warc.gz"):
+        shutil.copy2(warc, folder / "raw" / warc.name)
+    env = {**os.environ, "ESS_DATA_DIR": str(folder)}
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "process"], env=env, check=True, capture_output=True)
+    (folder / "complete").touch()
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.loadtest", description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Settings().data_dir / "demo", help="a processed data directory")
+    parser.add_argument("--data", type=Path, help="a processed data directory (default: demo + synthetic chunks)")
+    parser.add_argument("--synthetic", type=int, default=10_000, help="synthetic chunks added to the demo's")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     options = parser.parse_args(argv)
+    if options.data is None:
+        if not (DEMO / "raw").is_dir():
+            print(f"no demo crawl in {DEMO}: run `make demo` once first", file=sys.stderr)
+            return 2
+        options.data = demo_plus_synthetic(options.synthetic)
     if not (options.data / "ess.sqlite").exists():
         print(f"no processed data in {options.data}: run `make demo` (or `ess process`) first", file=sys.stderr)
         return 2
@@ -120,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=30)
     result |= {
-        "data": str(options.data),
+        "data": shown(options.data),
+        "documents and chunks": counts(options.data),
         "clients": options.clients,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),

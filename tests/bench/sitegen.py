@@ -134,11 +134,17 @@ def slugify(text: str, limit: int = 60) -> str:
     return words[:limit].rstrip("-") or "article"
 
 
-def staff(seed: int, site: Site, count: int = 7) -> list[str]:
-    from tests.bench.chunkgen import FIRST, LAST
+def chunkgen():
+    """`tests.bench.chunkgen`, imported when first needed: it loads the processing pipeline (spaCy, torch),
+    which the crawl benchmark's children, needing only ``bench_sources``, should not pay for."""
+    from tests.bench import chunkgen as module
 
-    rng = random.Random(f"{seed}:staff:{site.slug}")
-    return [f"{rng.choice(FIRST)[0]} {rng.choice(LAST)}" for _ in range(count)]
+    return module
+
+
+def staff(seed: int, site: Site, count: int = 7) -> list[str]:
+    gen, rng = chunkgen(), random.Random(f"{seed}:staff:{site.slug}")
+    return [f"{rng.choice(gen.FIRST)[0]} {rng.choice(gen.LAST)}" for _ in range(count)]
 
 
 # --- stories --------------------------------------------------------------------------------------
@@ -146,30 +152,22 @@ def staff(seed: int, site: Site, count: int = 7) -> list[str]:
 
 def story(seed: int, n: int, site: Site, authors: list[str]) -> Story:
     """Article ``n``: a theme, a date, chunkgen's text about it and one of the site's journalists."""
-    from tests.bench.chunkgen import THEMES, article_text
-
-    rng = random.Random(f"{seed}:site-article:{n}")
-    theme = rng.choice(THEMES)
-    other = rng.choice([t for t in THEMES if t is not theme])
+    gen, rng = chunkgen(), random.Random(f"{seed}:site-article:{n}")
+    theme = rng.choice(gen.THEMES)
+    other = rng.choice([t for t in gen.THEMES if t is not theme])
     year = min(2026, 2012 + int(rng.triangular(0, 15, 12)))
-    when = paris(
-        year, rng.randint(1, 10 if year == 2026 else 12), rng.randint(1, 28), rng.randint(6, 20), 5 * rng.randrange(12)
-    )
-    title, text, _ = article_text(rng, theme, other, rng.randint(*site.words), year)
-    section = site.sections[THEMES.index(theme) % len(site.sections)]
-    path = site.article_path.format(
-        n=n, slug=slugify(title), section=section[0], year=when.year, month=f"{when.month:02d}"
-    )
-    return Story(
-        n, site, section, (theme.tag, other.tag), title, tuple(text.split("\n")), rng.choice(authors), when, path
-    )
+    month, day = rng.randint(1, 10 if year == 2026 else 12), rng.randint(1, 28)
+    when = paris(year, month, day, rng.randint(6, 20), 5 * rng.randrange(12))
+    title, text, _ = gen.article_text(rng, theme, other, rng.randint(*site.words), year)
+    section = site.sections[gen.THEMES.index(theme) % len(site.sections)]
+    path = site.article_path.format(n=n, slug=slugify(title), section=section[0], year=year, month=f"{month:02d}")
+    paragraphs = tuple(text.split("\n"))
+    return Story(n, site, section, (theme.tag, other.tag), title, paragraphs, rng.choice(authors), when, path)
 
 
 def corpora(seed: int, pages: int) -> list[Corpus]:
     """Articles 0 .. pages-1, dealt to the three sites in turn, each site's newest first."""
-    from tests.bench.chunkgen import THEMES, bare
-
-    labels = {t.tag: bare(t.names[1]) for t in THEMES}
+    labels = {t.tag: chunkgen().bare(t.names[1]) for t in chunkgen().THEMES}
     found = []
     for i, site in enumerate(SITES):
         authors = staff(seed, site)
@@ -315,12 +313,11 @@ def blog_footer(site: Site) -> str:
 
 
 def agenda(s: Story) -> str:
-    from tests.bench.chunkgen import TOWNS
-
+    towns = chunkgen().TOWNS
     items = []
     for k in range(3):
         day = s.when + FOUR_WEEKS * (k + 1) + timedelta(days=s.n % 5)
-        town = TOWNS[(s.n + 7 * k) % len(TOWNS)][0]
+        town = towns[(s.n + 7 * k) % len(towns)][0]
         items.append(
             f'<li><time datetime="{day:%Y-%m-%d}">{french_date(day)}</time> {EVENTS[(s.n + k) % len(EVENTS)]} '
             f"à {h(town)}</li>"

@@ -1,68 +1,213 @@
-"""Extraction and NLP speed on the demo corpus, each beside its bare library on the same documents.
+"""Each processing stage beside its bare library, on the same input, in the same run.
 
-    python -m tests.bench.stages [MODEL] [ROUNDS]
+    python -m tests.bench.stages [--site FOLDER] [--docs N] [--rounds R] [--stage NAME]
 
-Extraction: `pipeline.extract.extract_html` beside `trafilatura.extract(html, url=url)`. NLP: our
-pipeline (gazetteer + NER + dates, other components off, false positives filtered) beside
-`spacy.load(MODEL).pipe` with the model's full default pipeline, on the same texts. Rounds alternate.
+The input is the article pages of a site folder (default: the bundled demo, ``corpus/demo``; ``make
+bench`` passes the synthetic sites of ``tests/bench/sitegen.py``): the first N pages that ``ess
+process`` keeps as documents. Ours and bare alternate for R rounds; the medians and their ratio are
+reported. Each stage runs in its own child process, whose peak memory (max RSS) is reported too.
+
+- extraction: ``pipeline.extract.extract_html`` / ``trafilatura.extract`` with the same options (metadata
+  with the extensive date search, tables, links), and for reference with the library's defaults
+- NLP: our pipeline (gazetteer, NER, dates; other components off; false positives filtered) /
+  ``spacy.load(model).pipe`` with the model's full default pipeline, on the same texts
+- embedding: ``Embedder.passages`` with the project's settings / ``SentenceTransformer.encode`` with
+  the library's defaults (batch 32, fp32), the same prompt and normalisation, on the same chunks
+- indexing: ``VectorIndex.replace_documents`` per batch of documents, as ``ess process`` writes /
+  ``collection.add`` of the same ids, vectors and metadata per batch, each on a fresh collection
 """
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
+import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
 
-import spacy
-import trafilatura
+import numpy as np
 
+from pipeline.chunk import chunk_spans
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.extract import extract_html
-from pipeline.nlp import entities, load_nlp
-from pipeline.run import MAX_LINK_DENSITY, MIN_WORDS
+from pipeline.run import BATCH_DOCS, MAX_LINK_DENSITY, MIN_WORDS
 
 DEMO = PROJECT_ROOT / "corpus" / "demo"
+STAGES = ("extraction", "NLP", "embedding", "indexing")
+EMBEDDED_CHUNKS = 64  # chunks per embedding round: at about 5 chunks/s a round takes some 15 s
+INDEXED_CHUNKS = 4000  # chunks per indexing round (random unit vectors: the content does not change the cost)
 
 
-def demo_articles() -> list[tuple[str, bytes]]:
-    """The demo pages that `ess process` keeps as documents (not listings, not stubs)."""
-    pages = [(f"http://demo/{p.relative_to(DEMO)}", p.read_bytes()) for p in sorted(DEMO.rglob("*.html"))]
+def article_pages(site: Path, limit: int) -> list[tuple[str, bytes]]:
+    """The first ``limit`` pages (path order) that ``ess process`` keeps as documents (not listings, not stubs)."""
     kept = []
-    for url, body in pages:
+    for path in sorted(site.rglob("*.html")):
+        url, body = f"http://bench.invalid/{path.relative_to(site)}", path.read_bytes()
         page = extract_html(body, url)
         if page.link_density <= MAX_LINK_DENSITY and len(page.text.split()) >= MIN_WORDS:
             kept.append((url, body))
+            if len(kept) == limit:
+                break
     return kept
 
 
-def rate(work, items) -> float:
-    started = time.perf_counter()
-    work(items)
-    return len(items) / (time.perf_counter() - started)
-
-
-def main(model: str, rounds: int) -> dict:
-    pages = demo_articles()
-    texts = [extract_html(body, url).text for url, body in pages]
-    bare_nlp = spacy.load(model)
-    ours_nlp = load_nlp(model, str(Settings().gazetteer))
-    runs = {"bare trafilatura": [], "ours extraction": [], "bare nlp.pipe": [], "ours NLP": []}
+def alternate(ours: Callable[[], int], bare: Callable[[], int], rounds: int, **others: Callable[[], int]) -> dict:
+    """Items per second of each, alternating; medians and the ratio ours / bare."""
+    works = {"bare": bare, "ours": ours, **others}
+    rates: dict[str, list[float]] = {name: [] for name in works}
     for _ in range(rounds):
-        runs["bare trafilatura"].append(rate(lambda ps: [trafilatura.extract(b, url=u) for u, b in ps], pages))
-        runs["ours extraction"].append(rate(lambda ps: [extract_html(b, u) for u, b in ps], pages))
-        runs["bare nlp.pipe"].append(rate(lambda ts: list(bare_nlp.pipe(ts, batch_size=16)), texts))
-        runs["ours NLP"].append(rate(lambda ts: entities(ours_nlp, ts, [None] * len(ts)), texts))
-    medians = {name: round(statistics.median(values), 1) for name, values in runs.items()}
-    return {
-        "documents": len(pages),
-        "model": model,
-        "docs_per_second": medians,
-        "extraction ratio": round(medians["ours extraction"] / medians["bare trafilatura"], 3),
-        "NLP ratio": round(medians["ours NLP"] / medians["bare nlp.pipe"], 3),
-    }
+        for name, work in works.items():
+            started = time.perf_counter()
+            items = work()
+            rates[name].append(items / (time.perf_counter() - started))
+    medians = {name: round(statistics.median(values), 2) for name, values in rates.items()}
+    return {**medians, "ratio": round(medians["ours"] / medians["bare"], 3), "rounds": rates}
+
+
+def extraction(pages: list[tuple[str, bytes]], rounds: int) -> dict:
+    """Bare: ``trafilatura.extract`` with the options we use (metadata, extensive date search, tables, links)."""
+    import trafilatura
+
+    options = {"with_metadata": True, "include_tables": True, "include_links": True, "include_comments": False}
+    dates = {"extensive_search": True, "original_date": True}
+    return alternate(
+        lambda: len([extract_html(body, url) for url, body in pages]),
+        lambda: len([trafilatura.extract(b, url=u, **options, date_extraction_params=dates) for u, b in pages]),
+        rounds,
+        **{"bare, default options (no metadata)": lambda: len([trafilatura.extract(b, url=u) for u, b in pages])},
+    ) | {"unit": "docs/s", "items": len(pages)}
+
+
+def nlp_stage(pages: list[tuple[str, bytes]], rounds: int) -> dict:
+    import spacy
+
+    from pipeline.nlp import entities, load_nlp
+
+    settings = Settings()
+    texts = [extract_html(body, url).text for url, body in pages]
+    ours_nlp, bare_nlp = load_nlp(settings.spacy_model, str(settings.gazetteer)), spacy.load(settings.spacy_model)
+    return alternate(
+        lambda: len(entities(ours_nlp, texts, [None] * len(texts))[0]),
+        lambda: len(list(bare_nlp.pipe(texts, batch_size=16))),
+        rounds,
+    ) | {"unit": "docs/s", "items": len(texts), "model": settings.spacy_model}
+
+
+def chunk_inputs(pages: list[tuple[str, bytes]], limit: int) -> list[str]:
+    """What ``ess process`` embeds for the chunks of these pages: title and chunk text."""
+    inputs = []
+    for url, body in pages:
+        page = extract_html(body, url)
+        inputs += [f"{page.title or ''}\n{page.text[start:end]}".strip() for start, end in chunk_spans(page.text)]
+    return inputs[:limit]
+
+
+def embedding(pages: list[tuple[str, bytes]], rounds: int) -> dict:
+    from sentence_transformers import SentenceTransformer
+
+    from pipeline.embed import get_embedder, model_location
+
+    settings = Settings()
+    texts = chunk_inputs(pages, EMBEDDED_CHUNKS)
+    ours = get_embedder(settings)
+    bare = SentenceTransformer(model_location(settings), device="cpu")
+    prompted = [bare.prompts["passage"] + t for t in texts]
+    ours.passages(texts[:4])
+    bare.encode(prompted[:4], normalize_embeddings=True)
+    return (
+        alternate(
+            lambda: len(ours.passages(texts)),
+            lambda: len(bare.encode(prompted, normalize_embeddings=True)),
+            rounds,
+        )
+        | {
+            "unit": "chunks/s",
+            "items": len(texts),
+            "model": ours.name,
+            "ours settings": f"batch size {ours.batch_size}, fp32",
+        }
+        | {"bare settings": "batch size 32, fp32 (library defaults)"}
+    )
+
+
+def indexing(rounds: int, chunks: int = INDEXED_CHUNKS, per_document: int = 4) -> dict:
+    import chromadb
+
+    from pipeline.index import DocumentVectors, VectorIndex
+
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(chunks, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    docs = [f"{n:016x}" for n in range(chunks // per_document)]
+    ids = [[f"{d}:{i}" for i in range(per_document)] for d in docs]
+    meta = [[{"doc_id": d, "source": "bench", "kind": "html", "language": "fr", "idx": i, "published": 20250312}
+             for i in range(per_document)] for d in docs]  # fmt: skip
+    batches = [range(s, min(s + BATCH_DOCS, len(docs))) for s in range(0, len(docs), BATCH_DOCS)]
+
+    def ours() -> int:
+        with tempfile.TemporaryDirectory() as tmp:
+            index = VectorIndex(Settings(data_dir=Path(tmp)), "bench", 384, create=True)
+            for batch in batches:
+                index.replace_documents(
+                    [
+                        DocumentVectors(docs[d], ids[d], vectors[d * per_document : (d + 1) * per_document], meta[d])
+                        for d in batch
+                    ]  # fmt: skip
+                )
+        return chunks
+
+    def bare() -> int:
+        with tempfile.TemporaryDirectory() as tmp:
+            collection = chromadb.PersistentClient(tmp).create_collection(
+                "bench", configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+            )
+            for batch in batches:
+                collection.add(
+                    ids=list(itertools.chain.from_iterable(ids[d] for d in batch)),
+                    embeddings=vectors[batch.start * per_document : batch.stop * per_document].tolist(),
+                    metadatas=list(itertools.chain.from_iterable(meta[d] for d in batch)),
+                )
+        return chunks
+
+    return alternate(ours, bare, rounds) | {"unit": "chunks/s", "items": chunks, "batch": f"{BATCH_DOCS} documents"}
+
+
+def run_stage(stage: str, site: Path, docs: int, rounds: int) -> dict:
+    if stage == "indexing":
+        result = indexing(rounds)
+    else:
+        pages = article_pages(site, docs)
+        result = {"extraction": extraction, "NLP": nlp_stage, "embedding": embedding}[stage](pages, rounds)
+    return result | {"peak MB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+def main(site: Path = DEMO, docs: int = 100, rounds: int = 3) -> dict:
+    """Every stage in its own child process, one after the other."""
+    results = {}
+    for stage in STAGES:
+        command = [sys.executable, "-m", "tests.bench.stages", "--stage", stage, "--site", str(site)]
+        done = subprocess.run(
+            [*command, "--docs", str(docs), "--rounds", str(rounds)], capture_output=True, text=True, check=True
+        )
+        results[stage] = json.loads(done.stdout)
+        print(stage, {k: results[stage][k] for k in ("ours", "bare", "ratio")}, file=sys.stderr, flush=True)
+    return results
 
 
 if __name__ == "__main__":
-    model = sys.argv[1] if len(sys.argv) > 1 else Settings().spacy_model
-    print(json.dumps(main(model, int(sys.argv[2]) if len(sys.argv) > 2 else 3), indent=1))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--site", type=Path, default=DEMO)
+    parser.add_argument("--docs", type=int, default=100, help="Article pages to take (default 100).")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stage", choices=STAGES, help="Run this stage only, in this process.")
+    args = parser.parse_args()
+    if args.stage:
+        print(json.dumps(run_stage(args.stage, args.site, args.docs, args.rounds)))
+    else:
+        print(json.dumps(main(args.site, args.docs, args.rounds), indent=1))

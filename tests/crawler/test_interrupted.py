@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import signal
 import sqlite3
 import time
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive import read_response_body
 from crawler.sitehost import SiteHandler, SiteHost
@@ -22,6 +26,15 @@ class SlowSite(SiteHandler):
         super().respond(send_body)
 
 
+def article(n: int) -> str:
+    """A page long enough to be processed as an article (well over 120 words), with its own numbers."""
+    sentences = " ".join(
+        f"La coopérative {n} du quartier {i} a réuni {n + i} bénévoles autour du projet {i * 7 + n} cette année."
+        for i in range(14)
+    )
+    return f"<html><body><h1>Page {n}</h1><p>{sentences}</p></body></html>"
+
+
 def archived_rows(settings) -> list[sqlite3.Row]:
     """Archived pages in the crawl state ([] while the crawl is still creating it)."""
     db = sqlite3.connect(settings.crawl_db)
@@ -34,11 +47,31 @@ def archived_rows(settings) -> list[sqlite3.Row]:
         db.close()
 
 
-def test_kill_then_rerun(tmp_path, base_settings, registry, ess):
+def assert_readable(settings, rows: list[sqlite3.Row]) -> None:
+    """Every page the state knows is readable in the archive, with the content it recorded."""
+    for row in rows:
+        body = read_response_body(settings.raw_dir, row["warc_file"], row["warc_offset"])
+        assert hashlib.sha256(body).hexdigest() == row["content_hash"], row["url"]
+
+
+def record_length(path: Path, offset: int) -> int:
+    """The length of the (gzip member of the) record at ``offset`` of ``path``."""
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        records = ArchiveIterator(stream)
+        next(records)
+        return records.get_record_length()
+
+
+def places(pages) -> dict[str, tuple[str, int, str]]:
+    return {key: (page.warc_file, page.offset, page.raw_hash) for key, page in pages.items()}
+
+
+def test_kill_then_rerun(tmp_path, base_settings, registry, ess, caplog):
     site = tmp_path / "site"
     site.mkdir()
     for n in range(PAGES):
-        (site / f"p{n}.html").write_text(f"<html><body><h1>Page {n}</h1><p>{'texte ' * 50}{n}</p></body></html>")
+        (site / f"p{n}.html").write_text(article(n))
     (site / "index.html").write_text("".join(f'<a href="/p{n}.html">{n}</a>' for n in range(PAGES)))
     settings = base_settings.model_copy(update={"data_dir": tmp_path / "data"})
     with SiteHost([(site, 0)], handler=SlowSite) as host:
@@ -51,14 +84,40 @@ def test_kill_then_rerun(tmp_path, base_settings, registry, ess):
         crawl.wait(timeout=30)
         before = archived_rows(settings)
         assert 6 <= len(before) < PAGES + 1
-
-        for row in before:  # every page the state knows is readable in the archive, as it was
-            body = read_response_body(settings.raw_dir, row["warc_file"], row["warc_offset"])
-            assert hashlib.sha256(body).hexdigest() == row["content_hash"]
+        assert_readable(settings, before)
         assert len(latest_pages(settings.raw_dir)) >= len(before)
+
+        # What a kill in the middle of writing a record leaves: the first half of a record at the end of the file.
+        damaged = max(settings.raw_dir.glob("*.warc.gz"), key=lambda path: path.stat().st_mtime)
+        row = next(row for row in reversed(before) if row["warc_file"] == damaged.name)
+        intact = latest_pages(settings.raw_dir)
+        data = damaged.read_bytes()
+        cut = data[row["warc_offset"] : row["warc_offset"] + record_length(damaged, row["warc_offset"]) // 2]
+        with open(damaged, "ab") as stream:
+            stream.write(cut)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="pipeline.warc"):
+            assert places(latest_pages(settings.raw_dir)) == places(intact)  # the cut record is skipped
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any(damaged.name in message for message in warnings), warnings
+        assert_readable(settings, before)
+        files, damaged_bytes = set(settings.raw_dir.glob("*.warc.gz")), damaged.read_bytes()
 
         again = ess(settings, "crawl", "--json")  # the lock died with the process
     assert again.returncode == 0, again.stderr[-2000:]
     summary = json.loads(again.stdout)["slow"]
     assert summary["not_modified"] >= len(before) - 1  # what was archived is only confirmed
-    assert len(archived_rows(settings)) == PAGES + 1
+    after = archived_rows(settings)
+    assert len(after) == PAGES + 1
+    assert_readable(settings, after)
+    assert damaged.read_bytes() == damaged_bytes  # the rerun writes to a new file, not after the damage
+    new_files = {path.name for path in set(settings.raw_dir.glob("*.warc.gz")) - files}
+    assert new_files
+    known = {row["url"] for row in before}
+    assert all(row["warc_file"] in new_files for row in after if row["url"] not in known)
+
+    processed = ess(settings, "process", "--json")
+    assert processed.returncode == 0, processed.stderr[-2000:]
+    counts = json.loads(processed.stdout)
+    assert counts.get("processed", 0) >= PAGES, counts
+    assert damaged.name in processed.stderr  # the damage is reported, not fatal

@@ -17,6 +17,7 @@ import platform
 import sys
 import textwrap
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import spacy
@@ -41,7 +42,10 @@ def measure(model: str, gazetteer: Path, command: str) -> dict:
             "trafilatura": trafilatura.__version__,
             "spacy": spacy.__version__,
             model: spacy.load(model).meta["version"],
+            "sentence-transformers": metadata.version("sentence-transformers"),
+            "chromadb": metadata.version("chromadb"),
         },
+        "embedding": embedding_settings(),
         "model": model,
         "extraction": unless_absent(extraction.DATA, extraction.evaluate),
         "conll": unless_absent(conll.DATA, lambda: conll.evaluate(model, gazetteer)),
@@ -49,6 +53,16 @@ def measure(model: str, gazetteer: Path, command: str) -> dict:
         "retrieval piaf": unless_absent(retrieval.PIAF, lambda: retrieval.evaluate_piaf(model)),
         "retrieval demo": retrieval.evaluate_demo(model),
     }
+
+
+def embedding_settings() -> dict:
+    settings = Settings()
+    return {"model": settings.embedding_model, "batch size": settings.embedding_batch_size}
+
+
+def embedding_line(report: dict) -> str:
+    embedding = report.get("embedding") or {}
+    return ", ".join(f"{k} {v}" for k, v in embedding.items()) or "–"
 
 
 def unless_absent(folder: Path, run: Callable[[], dict]) -> dict:
@@ -121,7 +135,8 @@ def markdown(report: dict) -> str:
         "# Evaluation",
         "",
         *paragraph(
-            f"`{report['command']}`, {report['date']}: {versions}. All numbers are also in `docs/eval.json`. "
+            f"`{report['command']}`, {report['date']}: {versions}; embeddings: {embedding_line(report)}. "
+            "All numbers are also in `docs/eval.json`. "
             "The data under `../shared/eval` is read in place (see its README) and skipped where absent."
         ),
         "## Floors",

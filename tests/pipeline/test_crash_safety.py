@@ -21,7 +21,7 @@ KILL_POINTS = [
     ("extracted", 1),
     ("tagged", 1),
     ("embedded", 1),
-    ("indexed", 3),
+    ("indexed", 1),
     ("stored", 5),
 ]
 

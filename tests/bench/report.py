@@ -1,0 +1,244 @@
+"""docs/bench.md and its plots from docs/bench.json.
+
+The measured part of docs/bench.md lies between two marker lines and is rewritten each time; what is
+written around it (the analysis of the figures) is kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+
+BEGIN = "<!-- measured: written by `python -m tests.bench`, do not edit by hand -->"
+END = "<!-- end of measured -->"
+MODES = ("hybrid", "semantic", "keyword")
+THROUGHPUT_PLOT = "bench-throughput.png"
+LATENCY_PLOT = "bench-latency.png"
+ONE_CORE = "one core (`taskset -c 0`, 1 torch thread)"
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def figure(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.{digits}f}" if isinstance(value, float) else f"{value:,}"
+
+
+def failed(part) -> str | None:
+    if part is None:
+        return "not run yet"
+    if isinstance(part, dict) and ("error" in part or "skipped" in part):
+        return part.get("error") or part.get("skipped")
+    return None
+
+
+def stages_rows(parts: dict) -> list[list]:
+    rows = []
+    crawl = parts.get("crawl")
+    if not failed(crawl):
+        median = crawl["crawl"]["median"]
+        rows.append(
+            ["crawl", "pages/s", "do-nothing Scrapy spider", median["bare"], median["ess"], median["ratio"], "–"]
+        )
+    stages = parts.get("stages")
+    if not failed(stages):
+        for name, r in stages.items():
+            rows.append([name, r["unit"], bare_label(name), r["bare"], r["ours"], r["ratio"], r["peak MB"]])
+    return [[c if not isinstance(c, float) else figure(c, 2) for c in row] for row in rows]
+
+
+def bare_label(stage: str) -> str:
+    return {
+        "extraction": "`trafilatura.extract`, same options",
+        "NLP": "`nlp.pipe`, full model",
+        "embedding": "`SentenceTransformer.encode`, defaults",
+        "indexing": "`collection.add`",
+    }[stage]
+
+
+def crawl_section(crawl) -> str:
+    if why := failed(crawl):
+        return f"Crawl: {why}."
+    recrawl = crawl.get("recrawl", {})
+    lines = [
+        f"Synthetic sites: {crawl.get('site_pages', '–')} pages served on 127.0.0.1; "
+        f"{len(crawl['crawl']['rounds'])} alternated rounds, medians.",
+        "",
+        table(
+            ["", "value"],
+            [
+                ["first crawl, s", figure(recrawl.get("first crawl seconds"))],
+                ["recrawl of the unchanged sites, s", figure(recrawl.get("recrawl seconds"))],
+                ["recrawl / first crawl", figure(recrawl.get("ratio"), 3)],
+                ["304 answers in the recrawl", figure(recrawl.get("304"))],
+                ["200 answers in the recrawl", figure(recrawl.get("200"))],
+                ["chunks re-embedded after the recrawl", figure(crawl.get("re-embedded chunks"))],
+            ],
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def endtoend_section(e2e) -> str:
+    if why := failed(e2e):
+        return f"End to end: {why}."
+    rows = [
+        [name, run["report"].get("processed"), run["report"].get("chunks"), run["seconds"], run["docs/s"],
+         run["chunks/s"], run["cores busy"], run["peak MB"]]
+        for name, run in (("both cores", e2e["both cores"]), (ONE_CORE, e2e["one core"]))
+    ]  # fmt: skip
+    header = ["run", "documents", "chunks", "seconds", "docs/s", "chunks/s", "cores busy", "peak MB"]
+    return table(header, rows) + f"\n\nBoth cores / one core: **{e2e['ratio']}**."
+
+
+def embedding_section(embedding) -> str:
+    if why := failed(embedding):
+        return f"Embedding paths: {why}."
+    rows = [
+        [name, r["passages/s"], r["speed-up"], r["PIAF semantic nDCG@10"], r["nDCG@10 change"]]
+        for name, r in embedding["paths"].items()
+    ]
+    header = ["path", "passages/s", "speed-up", "PIAF semantic nDCG@10", "change"]
+    return table(header, rows) + f"\n\n{embedding['timed passages']} PIAF passages timed per path."
+
+
+def latency_runs(latency) -> list[dict]:
+    if failed(latency):
+        return []
+    return latency if isinstance(latency, list) else [latency]
+
+
+def latency_section(latency) -> str:
+    runs = latency_runs(latency)
+    if not runs:
+        return f"Latency: {failed(latency)}."
+    blocks = []
+    for run in runs:
+        index = run["index"]
+        build = index.get("build") or {}
+        blended = build.get("blended_vectors", 0)
+        title = f"**{index['chunks']:,} chunks** ({index['documents']:,} documents"
+        title += f"; {blended:,} blended vectors)" if blended else ")"
+        rows = [[f"API `/search` {m}", r["p50"], r["p95"], r["p99"]] for m, r in run["api"].items()]
+        rows += [[f"bare {name}", r["p50"], r["p95"], r["p99"]] for name, r in run["bare"].items()]
+        blocks.append(title + "\n\n" + table(["ms", "p50", "p95", "p99"], rows))
+    return "\n\n".join(blocks)
+
+
+def loadtest_section(load) -> str:
+    if why := failed(load):
+        return f"Load test: {why}."
+    rows = [[load["clients"], load["seconds"], load["requests"], load["requests/s"], load["p50 ms"], load["p95 ms"],
+             load["p99 ms"], load["errors"]]]  # fmt: skip
+    header = ["clients", "seconds", "requests", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors"]
+    return table(header, rows)
+
+
+def targets(parts: dict) -> list[list]:
+    rows = []
+    for stage in stages_rows(parts):
+        rows.append([f"{stage[0]} ≥ 0.87 of bare", stage[5], verdict(float(stage[5]) >= 0.87)])
+    e2e = parts.get("endtoend")
+    if not failed(e2e):
+        rows.append(["end to end, both cores ≥ 1.6× one", e2e["ratio"], verdict(e2e["ratio"] >= 1.6)])
+    runs = latency_runs(parts.get("latency"))
+    if runs:
+        largest = max(runs, key=lambda r: r["index"]["chunks"])
+        p95 = largest["api"]["hybrid"]["p95"]
+        rows.append([f"hybrid p95 ≤ 50 ms at {largest['index']['chunks']:,} chunks", f"{p95} ms", verdict(p95 <= 50)])
+    crawl = parts.get("crawl")
+    if not failed(crawl) and crawl.get("recrawl"):
+        ratio = crawl["recrawl"].get("ratio")
+        rows.append(["recrawl ≤ 0.10 of first crawl", ratio, verdict(ratio is not None and ratio <= 0.10)])
+        again = crawl.get("re-embedded chunks")
+        rows.append(["chunks re-embedded by a recrawl = 0", again, verdict(again == 0)])
+    return rows
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def measured(results: dict) -> str:
+    parts, machine = results.get("parts", {}), results.get("machine", {})
+    versions = ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
+    return "\n\n".join(
+        [
+            BEGIN,
+            f"Run of {results.get('date', '–')} on {machine.get('cpu', '–')}, {machine.get('cores')} cores, "
+            f"{machine.get('memory GiB')} GiB, Python {machine.get('python')}; {versions}. "
+            f"Synthetic size (`BENCH_SIZE`): {results.get('size')} article pages.",
+            "### Targets\n\n" + table(["target", "measured", ""], targets(parts)),
+            "### Each stage beside its bare library\n\n"
+            + table(["stage", "unit", "bare library", "bare", "ours", "ratio", "peak MB"], stages_rows(parts))
+            + f"\n\n![throughput]({THROUGHPUT_PLOT})",
+            "### Crawl and recrawl\n\n" + crawl_section(parts.get("crawl")),
+            "### End to end\n\n" + endtoend_section(parts.get("endtoend")),
+            "### Embedding paths on CPU\n\n" + embedding_section(parts.get("embedding")),
+            "### `/search` latency through uvicorn\n\n"
+            + latency_section(parts.get("latency"))
+            + f"\n\n![latency]({LATENCY_PLOT})",
+            "### Load test\n\n" + loadtest_section(parts.get("loadtest")),
+            END,
+        ]
+    )
+
+
+def throughput_plot(parts: dict, path: Path) -> None:
+    rows = stages_rows(parts)
+    if not rows:
+        return
+    fig, axes = plt.subplots(1, len(rows), figsize=(3 * len(rows), 3.2))
+    for axis, row in zip(axes if len(rows) > 1 else [axes], rows, strict=True):
+        bare, ours = (float(str(v).replace(",", "")) for v in (row[3], row[4]))
+        axis.bar(["bare", "ours"], [bare, ours], color=["#999999", "#2b6cb0"])
+        axis.set_title(f"{row[0]} ({row[1]})\nratio {row[5]}", fontsize=9)
+        axis.tick_params(labelsize=8)
+    fig.suptitle("Throughput of each stage beside its bare library (same input, same run)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def latency_plot(parts: dict, path: Path) -> None:
+    runs = sorted(latency_runs(parts.get("latency")), key=lambda r: r["index"]["chunks"])
+    if not runs:
+        return
+    sizes = [r["index"]["chunks"] for r in runs]
+    fig, axis = plt.subplots(figsize=(6.4, 4))
+    for mode in MODES:
+        axis.plot(sizes, [r["api"][mode]["p95"] for r in runs], marker="o", label=f"API {mode} p95")
+    bare = "embed + chroma n=10"
+    axis.plot(sizes, [r["bare"][bare]["p95"] for r in runs], marker="s", linestyle="--", label=f"bare {bare} p95")
+    axis.axhline(50, color="#c53030", linewidth=0.8, linestyle=":", label="target: hybrid p95 50 ms")
+    axis.set_xscale("log")
+    axis.set_xlabel("chunks in the index")
+    axis.set_ylabel("ms")
+    axis.set_title("/search p95 latency against index size", fontsize=10)
+    axis.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write(results: dict, folder: Path) -> None:
+    """Rewrite the measured part of ``folder``/bench.md and the plots."""
+    page = folder / "bench.md"
+    text = page.read_text(encoding="utf-8") if page.exists() else "# Benchmarks\n\n"
+    block = measured(results)
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    page.write_text(text, encoding="utf-8")
+    throughput_plot(results.get("parts", {}), folder / THROUGHPUT_PLOT)
+    latency_plot(results.get("parts", {}), folder / LATENCY_PLOT)
