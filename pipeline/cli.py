@@ -136,17 +136,28 @@ def process(
     as_json: JsonOpt = False,
 ) -> None:
     """Turn new or changed archived pages into documents, entities, chunks and vectors."""
-    from pipeline.index import IndexMismatch
-    from pipeline.locks import Busy
-    from pipeline.run import process as run_process
+    from pipeline.locks import Busy, data_lock
 
     setup_logging(verbose)
-    try:
-        report = run_process(Settings(), rebuild=rebuild)
-    except (Busy, IndexMismatch) as exc:
+    settings = Settings()
+    try:  # the lock first: a second run refuses at once, before seconds of loading spaCy and torch
+        with data_lock(settings.data_dir, "process"):
+            report = process_under_lock(settings, rebuild)
+    except Busy as exc:
         fail(str(exc))
     counts = dict(sorted(report.counts.items()))
     typer.echo(json.dumps(counts, indent=1) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+def process_under_lock(settings: Settings, rebuild: bool):
+    from pipeline.index import IndexMismatch
+    from pipeline.run import process_locked
+    from pipeline.schema import SchemaError
+
+    try:
+        return process_locked(settings, rebuild)
+    except (IndexMismatch, SchemaError) as exc:
+        fail(str(exc))
 
 
 @app.command()

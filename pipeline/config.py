@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     )
     crawl_timeout: float = Field(30.0, gt=0, description="Seconds the crawler waits for one response.")
     crawl_max_mb: int = Field(20, ge=1, description="Largest response body the crawler downloads, in MB.")
+    recrawl_revalidate_days: float = Field(
+        7.0,
+        ge=0,
+        description="A recrawl skips a page whose sitemap lastmod predates its last fetch only if that fetch is "
+        "younger than this many days; 0 asks every known page.",
+    )
     warc_max_mb: int = Field(100, ge=1, description="Size at which the crawler starts a new WARC file, in MB.")
     redis_url: str | None = Field(
         None, description="Redis URL of a shared crawl frontier (scrapy-redis); unset means a local frontier."

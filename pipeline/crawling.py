@@ -22,6 +22,7 @@ def crawler_settings(settings: Settings, command: str):
         "ESS_DATA_DIR": str(settings.data_dir),
         "ESS_COMMAND": command,
         "ESS_WARC_MAX_BYTES": settings.warc_max_mb * 1024 * 1024,
+        "ESS_RECRAWL_REVALIDATE_DAYS": settings.recrawl_revalidate_days,
         "DOWNLOAD_DELAY": settings.crawl_delay,
         "AUTOTHROTTLE_START_DELAY": max(settings.crawl_delay, 0.1),
         "DOWNLOAD_MAXSIZE": settings.crawl_max_mb * 1024 * 1024,
@@ -57,12 +58,12 @@ def crawl_sources(
 
 
 def summary_table(summaries: dict[str, dict]) -> str:
-    """One line per source with the main counters, then skips and errors by reason."""
+    """One line per source with the main counters, then pages left unasked, skips and errors by reason."""
     header = f"{'source':<24}" + "".join(f"{c.replace('_', ' '):>15}" for c in COLUMNS)
     lines = [header]
     for source, counts in sorted(summaries.items()):
         lines.append(f"{source:<24}" + "".join(f"{counts.get(c, 0):>15}" for c in COLUMNS))
-        details = {k: v for k, v in counts.items() if k.startswith(("skipped/", "errors/"))}
+        details = {k: v for k, v in counts.items() if k.startswith(("skipped/", "errors/", "unchanged/"))}
         if details:
             lines.append("    " + ", ".join(f"{k} {v}" for k, v in sorted(details.items())))
     return "\n".join(lines)

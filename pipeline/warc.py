@@ -77,7 +77,7 @@ def _records(records: ArchiveIterator) -> Iterator:
             yield next(iterator)
         except StopIteration:
             return
-        except (AttributeError, TypeError) as exc:  # warcio parsing a header block that lacks its fields
+        except AttributeError as exc:  # warcio parsing a header block that lacks its fields
             raise ArchiveLoadFailed(f"unreadable record headers: {exc}") from exc
 
 

@@ -1,21 +1,32 @@
 """A generic spider driven by the sources registry: start pages, feeds, sitemaps, in-site links.
 
 ``mode = "crawl"`` discovers: it follows links, also from the archived copy of pages that answer
-304 Not Modified. ``mode = "recrawl"`` revisits the known pages of each source with conditional
-requests and looks for new ones in feeds, sitemaps, start pages and changed pages only.
+304 Not Modified.
+
+``mode = "recrawl"`` starts from the same seeds (sitemaps, also those named in robots.txt, feeds,
+start pages) and looks for new pages in them and in changed pages only. Sitemaps are read even when
+they answer 304 (from their archived copy). A known page whose sitemap ``<lastmod>`` is earlier than
+its last successful fetch, fetched less than ``ESS_RECRAWL_REVALIDATE_DAYS`` days ago, is not asked
+at all (counted as ``unchanged/sitemap_lastmod``); every other page a seed names is asked, with
+conditional requests (If-None-Match, If-Modified-Since) when known. Links are followed from pages
+that answer 200 only. When the spider first runs out of requests, every known page not seen in this
+run (in no sitemap, feed or start page, nor linked from a changed page) is asked conditionally too.
+A page whose sitemap ``lastmod`` is not updated when it changes is therefore refetched only once its
+last fetch is older than ``ESS_RECRAWL_REVALIDATE_DAYS``; 0 trusts no ``lastmod`` and asks every
+known page.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin
 
 import scrapy
 from parsel import Selector
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import IGNORED_EXTENSIONS, LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -68,6 +79,19 @@ def page_kind(response: Response) -> str | None:
     return None
 
 
+def lastmod_utc(value: str) -> datetime | None:
+    """A sitemap ``<lastmod>`` as a UTC datetime: a date counts as the end of its day (UTC), a datetime with an
+    offset is converted; None for anything else (unreadable, or a time without a time zone)."""
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC) + timedelta(days=1)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
+
+
 def decoded_headers(headers) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, values in headers.items() for v in values]
 
@@ -83,6 +107,8 @@ class SourcesSpider(scrapy.Spider):
         self.page_counts = dict.fromkeys(self.sources, 0)
         self.sitemap_counts = dict.fromkeys(self.sources, 0)
         self.sitemaps_seen: set[str] = set()  # canonical URLs of the sitemaps requested
+        self.started = datetime.now(UTC)
+        self.revisited = False  # recrawl: the known pages not seen yet were scheduled (on the first idle)
         self.link_extractors = {
             s.name: LinkExtractor(
                 allow=s.allow, deny=s.deny, deny_extensions=[e for e in IGNORED_EXTENSIONS if e not in KEPT_EXTENSIONS]
@@ -95,7 +121,13 @@ class SourcesSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         crawler.signals.connect(spider.on_robots, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
+
+    @property
+    def revalidate_after(self) -> timedelta:
+        """Age past which a known page is asked again whatever its sitemap ``lastmod`` says."""
+        return timedelta(days=self.settings.getfloat("ESS_RECRAWL_REVALIDATE_DAYS"))
 
     def on_robots(self, robotparser, request) -> None:
         """Sitemaps named in a robots.txt the robots middleware just read (no second fetch of it)."""
@@ -103,6 +135,25 @@ class SourcesSpider(scrapy.Spider):
         for url in getattr(getattr(robotparser, "rp", None), "sitemaps", ()):
             if source is not None and source.owns(url) and (sitemap := self.sitemap_request(source, url, 0)):
                 self.crawler.engine.crawl(sitemap)
+
+    def on_idle(self, spider=None) -> None:
+        """Recrawl, the first time nothing is left to do: ask again every known page not seen in this run."""
+        if self.mode != "recrawl" or self.revisited:
+            return
+        self.revisited = True
+        scheduled = 0
+        for request in self.revisit_requests():
+            self.crawler.engine.crawl(request)
+            scheduled += 1
+        if scheduled:
+            self.logger.info("recrawl: %d known pages not seen in this run asked again", scheduled)
+            raise DontCloseSpider
+
+    def revisit_requests(self):
+        for source in self.sources.values():
+            for row in self.state.known_pages(source.name):
+                if (request := self.page_request(source, row["fetch_url"], depth=row["depth"])) is not None:
+                    yield request
 
     def on_dropped(self, request, spider=None) -> None:
         """A redirect to a URL already fetched (a loop, or a second way to one page) is dropped: count it."""
@@ -140,9 +191,6 @@ class SourcesSpider(scrapy.Spider):
             yield self.request(source, url, self.parse_feed, "feed")
         for url in source.start_urls:
             yield self.page_request(source, url, depth=0)
-        if self.mode == "recrawl":
-            for row in self.state.known_pages(source.name):
-                yield self.page_request(source, row["fetch_url"], depth=row["depth"])
 
     def request(self, source: Source, url: str, callback, role: str, depth: int = 0):
         url = clean_url(url)
@@ -161,8 +209,12 @@ class SourcesSpider(scrapy.Spider):
             headers["If-Modified-Since"] = row["last_modified"]
         return headers
 
-    def page_request(self, source: Source, url: str, depth: int):
-        """A request for a page no source has scheduled yet, while this source is under its page limit."""
+    def page_request(self, source: Source, url: str, depth: int, lastmod: str | None = None):
+        """A request for a page no source has scheduled yet, while this source is under its page limit.
+
+        A page whose sitemap ``lastmod`` shows it unchanged since its last fetch takes its place in this run
+        but is not requested (counted).
+        """
         if len(url) > MAX_URL_LENGTH:
             self.count(source.name, "skipped/url_too_long")
             return None
@@ -175,7 +227,23 @@ class SourcesSpider(scrapy.Spider):
             return None
         self.seen[key] = source.name
         self.page_counts[source.name] += 1
+        if lastmod and self.unchanged_since_fetch(key, lastmod):
+            self.count(source.name, "unchanged/sitemap_lastmod")
+            return None
         return self.request(source, url, self.parse_page, "page", depth)
+
+    def unchanged_since_fetch(self, key: str, lastmod: str) -> bool:
+        """Recrawl: whether a sitemap ``lastmod`` earlier than the page's last fetch vouches for its archived copy.
+
+        Only for a page archived and not gone, fetched less than ``revalidate_after`` ago.
+        """
+        if self.mode != "recrawl" or (modified := lastmod_utc(lastmod)) is None:
+            return False
+        row = self.state.get(key)
+        if row is None or row["warc_file"] is None or row["gone"] or not row["last_fetched"]:
+            return False
+        fetched = datetime.fromisoformat(row["last_fetched"])
+        return modified < fetched and self.started - fetched < self.revalidate_after
 
     def sitemap_request(self, source: Source, url: str, depth: int):
         """A request for a sitemap not requested yet, within the sitemap depth and the source's limit (as pages).
@@ -253,10 +321,13 @@ class SourcesSpider(scrapy.Spider):
         )
 
     def content(self, response: Response) -> Response | None:
-        """The response to read: itself, or on 304 its archived copy (None when links need not be read again)."""
+        """The response to read: itself, or on 304 its archived copy (None when links need not be read again).
+
+        A recrawl reads only sitemaps again, for their ``lastmod`` dates and new entries.
+        """
         if response.status != 304:
             return response
-        if self.mode != "crawl":
+        if self.mode != "crawl" and response.meta["role"] != "sitemap":
             return None
         row = self.state.get(canonical_url(response.url))
         if row is None or row["warc_file"] is None:
@@ -351,7 +422,7 @@ class SourcesSpider(scrapy.Spider):
                 if (request := self.sitemap_request(source, url, depth + 1)) is not None:
                     yield request
             elif self.link_extractors[source.name].matches(url):
-                if (request := self.page_request(source, url, depth=0)) is not None:
+                if (request := self.page_request(source, url, depth=0, lastmod=entry.get("lastmod"))) is not None:
                     yield request
 
     def sitemap_body(self, response: Response) -> bytes | None:

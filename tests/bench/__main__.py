@@ -60,7 +60,7 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
         "crawl": [("tests.bench.crawl", "--pages", str(size), "--rounds", "3", "--process")],
         "stages": [("tests.bench.stages", "--site", str(site), "--docs", "100", "--rounds", "3")],
         "embedding": [("tests.bench.embedding", "300")],
-        "endtoend": [("tests.bench.endtoend", "--pages", "150")],
+        "endtoend": [("tests.bench.endtoend", "--pages", "300")],
         "latency": [("tests.bench.latency", "--chunks", str(n), "--queries", "200") for n in LATENCY_SIZES],
         "loadtest": [("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60")],
     }

@@ -8,8 +8,10 @@ spider (the three home pages, following links, nothing else) then the project's 
 sitemaps, feeds, all checks) into a fresh data directory; both use the project's Scrapy settings with
 the politeness delay at zero. The figure that matters is the ratio, since these machines are noisy.
 
-Then the project's recrawl runs on the data directory of the last round, the sites unchanged: it
-should get 304 answers, archive nothing and take a small share of the first crawl's time. With
+Then the project's recrawl runs on the data directory of the last round, the sites unchanged: the
+articles, listed in the sitemaps with a ``lastmod`` older than their fetch, are not asked at all; the
+pages in no sitemap (home, listings, tags, legal pages) are asked conditionally and answer 304;
+nothing is archived again. It should take a small share of the first crawl's time. With
 ``--process`` (slow: it embeds every chunk), ``ess process`` runs after the first crawl and again
 after the recrawl, which must embed nothing.
 

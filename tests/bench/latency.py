@@ -372,8 +372,8 @@ def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | 
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    print(table(result))
-    print(f"written to {out}")
+    print(table(result), file=sys.stderr)
+    print(f"written to {out}", file=sys.stderr)
     return result
 
 
@@ -387,4 +387,4 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.queries < 2 or args.chunks < 1 or args.warmup < 0:
         parser.error("--queries must be at least 2, --chunks at least 1, --warmup at least 0")
-    main(args.chunks, args.queries, args.warmup, args.data, args.out)
+    print(json.dumps(main(args.chunks, args.queries, args.warmup, args.data, args.out), ensure_ascii=False))

@@ -13,17 +13,24 @@ from crawler.sitehost import SiteHandler, SiteHost
 from tests_support import run_ess_async
 
 PAGES = 20
+HELD = "/p7.html"
 REFUSED_WITHIN = 10  # seconds
 
 
 class HeldSite(SiteHandler):
-    """A slow site (0.15 s per response) that stops answering while ``open`` is cleared."""
+    """A slow site (0.15 s per response) whose page HELD, once ``hold`` is set, waits for ``release``.
 
-    open = threading.Event()
+    Holding one page keeps a recrawl running (and holding its lock) for as long as the test needs; the other
+    pages are served meanwhile, so the recrawl ends as soon as the page is released.
+    """
+
+    hold, held, release = threading.Event(), threading.Event(), threading.Event()
 
     def respond(self, send_body: bool) -> None:
         time.sleep(0.15)
-        self.open.wait(timeout=60)
+        if self.path == HELD and self.hold.is_set():
+            self.held.set()
+            self.release.wait(timeout=120)
         super().respond(send_body)
 
 
@@ -48,7 +55,8 @@ def test_second_writer_is_refused_while_a_recrawl_runs(tmp_path, base_settings, 
         (site / f"p{n}.html").write_text(f"<html><body><h1>Page {n}</h1><p>{'texte ' * 50}{n}</p></body></html>")
     (site / "index.html").write_text("".join(f'<a href="/p{n}.html">{n}</a>' for n in range(PAGES)))
     settings = base_settings.model_copy(update={"data_dir": tmp_path / "data"})
-    HeldSite.open.set()
+    for event in (HeldSite.hold, HeldSite.held, HeldSite.release):
+        event.clear()
     with SiteHost([(site, 0)], handler=HeldSite) as host:
         settings = registry(settings, {"slow": host.urls()[0]})
         first = ess(settings, "crawl", "--json")
@@ -56,12 +64,12 @@ def test_second_writer_is_refused_while_a_recrawl_runs(tmp_path, base_settings, 
         assert len(archived_rows(settings)) == PAGES + 1
         warc_files = sorted(settings.raw_dir.glob("*.warc.gz"))
 
-        HeldSite.open.clear()  # the recrawl will hold the lock until the site answers again
+        HeldSite.hold.set()  # the recrawl runs, and holds the lock, until the held page is released
         try:
-            recrawl = run_ess_async(settings, "recrawl", "--json")
+            recrawl = run_ess_async(settings, "recrawl", "--json", ESS_CRAWL_TIMEOUT="180")
             deadline = time.monotonic() + 60
-            while "ess recrawl" not in lock_holder(settings) and recrawl.poll() is None:
-                assert time.monotonic() < deadline, "the recrawl never took the lock"
+            while not ("ess recrawl" in lock_holder(settings) and HeldSite.held.is_set()) and recrawl.poll() is None:
+                assert time.monotonic() < deadline, "the recrawl never took the lock or never asked for the page"
                 time.sleep(0.05)
             assert recrawl.poll() is None, recrawl.communicate()[1][-2000:]
 
@@ -77,7 +85,8 @@ def test_second_writer_is_refused_while_a_recrawl_runs(tmp_path, base_settings, 
                 assert refused.stdout == ""
             assert recrawl.poll() is None  # the refused commands did not disturb the one running
         finally:
-            HeldSite.open.set()
+            HeldSite.release.set()
+            HeldSite.hold.clear()
         out, err = recrawl.communicate(timeout=120)
         assert recrawl.returncode == 0, err[-2000:]
         summary = json.loads(out)["slow"]

@@ -77,3 +77,18 @@ def test_gazetteer_entities_carry_their_aliases_and_mentions_fold_into_them(proc
     store.close()
     assert coorace["gazetteer"] == 1 and coorace["name"] == "Coorace" and coorace["label"] == "ORG"
     assert json.loads(coorace["aliases"]) and mentioned >= 1
+
+
+def test_a_store_older_than_schema_versions_gets_an_error_line_not_a_traceback(tmp_path, base_settings):
+    import sqlite3
+
+    from tests_support import run_ess
+
+    settings = base_settings.model_copy(update={"data_dir": tmp_path})
+    old = sqlite3.connect(settings.store_db)
+    old.execute("CREATE TABLE documents (id TEXT PRIMARY KEY)")
+    old.close()
+    done = run_ess(settings, "process")
+    assert done.returncode == 1
+    assert "error: this store predates schema versions: run `ess process --rebuild`" in done.stderr
+    assert "Traceback" not in done.stderr
