@@ -100,6 +100,13 @@ async def load(base: str, clients: int, seconds: float) -> dict:
     }
 
 
+def peak_mb(pid: int) -> int | None:
+    """The peak resident memory (VmHWM) of a running process, in MB."""
+    status = Path(f"/proc/{pid}/status")
+    lines = status.read_text().splitlines() if status.exists() else []
+    return next((int(line.split()[1]) // 1024 for line in lines if line.startswith("VmHWM:")), None)
+
+
 def shown(path: Path) -> str:
     path = path.resolve()
     return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path.name
@@ -163,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         httpx.get(f"{base}/search", params={"q": "warm-up"}, timeout=120)
         result = asyncio.run(load(base, options.clients, options.seconds))
+        result["API peak MB"] = peak_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)

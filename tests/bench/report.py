@@ -139,9 +139,11 @@ def loadtest_section(load) -> str:
     if why := failed(load):
         return f"Load test: {why}."
     rows = [[load["clients"], load["seconds"], load["requests"], load["requests/s"], load["p50 ms"], load["p95 ms"],
-             load["p99 ms"], load["errors"]]]  # fmt: skip
-    header = ["clients", "seconds", "requests", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors"]
-    return table(header, rows)
+             load["p99 ms"], load["errors"], load.get("API peak MB", "–")]]  # fmt: skip
+    header = ["clients", "seconds", "requests", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors", "API peak MB"]
+    size = load.get("documents and chunks") or {}
+    over = f"Over `{load.get('data')}`: {figure(size.get('documents'))} documents, {figure(size.get('chunks'))} chunks."
+    return over + "\n\n" + table(header, rows)
 
 
 def targets(parts: dict) -> list[list]:
