@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         description="Directory where converted embedding models are cached (shared by every data directory).",
     )
     embedding_batch_size: int = Field(
-        8, ge=1, description="Chunks embedded per batch (8 embedded twice as fast as 32 on CPU: docs/bench.md)."
+        8, ge=1, description="Chunks embedded per batch (8 ran 1.15x faster than 32 on CPU: docs/bench.md)."
     )
     chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded index in data_dir.")
     chroma_port: int = Field(8000, description="Chroma server port, used when chroma_host is set.")
