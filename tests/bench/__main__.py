@@ -81,7 +81,8 @@ def main(size: int, only: list[str], report_only: bool) -> None:
     if not report_only:
         with tempfile.TemporaryDirectory(prefix="ess-bench-") as tmp:
             site = Path(tmp) / "sites"
-            write_sites(site, 200)
+            if "stages" in only:  # the pages the stage benchmark reads
+                write_sites(site, 200)
             for part in only:
                 print(f"{part}…", file=sys.stderr, flush=True)
                 saved["parts"][part] = run_part(commands(size, site)[part])

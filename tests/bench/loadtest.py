@@ -31,6 +31,7 @@ from pathlib import Path
 import httpx
 
 from pipeline.config import PROJECT_ROOT
+from tests.bench.latency import shown
 from tests.tests_support import free_port, wait_until_listening
 
 OUT = PROJECT_ROOT / "corpus" / "data" / "bench" / "loadtest.json"
@@ -107,11 +108,6 @@ def peak_mb(pid: int) -> int | None:
     return next((int(line.split()[1]) // 1024 for line in lines if line.startswith("VmHWM:")), None)
 
 
-def shown(path: Path) -> str:
-    path = path.resolve()
-    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path.name
-
-
 def counts(data: Path) -> dict:
     db = sqlite3.connect(f"file:{data / 'ess.sqlite'}?mode=ro", uri=True)
     try:
@@ -175,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         server.terminate()
         server.wait(timeout=30)
     result |= {
-        "data": shown(options.data),
+        "data": shown(options.data.resolve()),
         "documents and chunks": counts(options.data),
         "clients": options.clients,
         "cpus": os.cpu_count(),
