@@ -63,16 +63,15 @@ def load_sources(settings: Settings, names: list[str] | None = None):
 
 @app.command()
 def sources(as_json: JsonOpt = False) -> None:
-    """List the sources of the registry (ESS_SOURCES) with the summary of their last crawl."""
-    from crawler.state import CrawlState
+    """List the sources with their documents, skipped pages by reason and the summary of their last crawl."""
+    from pipeline.overview import sources_overview
 
     settings = Settings()
-    found = load_sources(settings)
-    last = CrawlState(settings.crawl_db).last_runs() if settings.crawl_db.exists() else {}
-    rows = [
-        {"name": s.name, "title": s.title, "kind": s.kind, "homepage": s.homepage, "last_crawl": last.get(s.name)}
-        for s in found
-    ]
+    load_sources(settings)  # a clear error for a broken registry
+    store = open_store(settings) if settings.store_db.exists() else None
+    rows = sources_overview(settings, store.db if store else None)
+    if store:
+        store.close()
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -81,7 +80,9 @@ def sources(as_json: JsonOpt = False) -> None:
         crawled = (
             f"last {run['command']} {run['finished']}: {run.get('fetched', 0)} fetched" if run else "never crawled"
         )
-        typer.echo(f"{row['name']:<24} {row['kind']:<11} {row['homepage']:<40} {crawled}")
+        typer.echo(f"{row['name']:<24} {row['kind'] or '':<11} {row['homepage'] or '':<40} {crawled}")
+        skipped = ", ".join(f"{reason} {n}" for reason, n in row["skipped"].items())
+        typer.echo(f"{'':<24} {row['documents']} documents" + (f"; skipped: {skipped}" if skipped else ""))
 
 
 SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="Only this source (repeatable).")]
@@ -182,6 +183,58 @@ def ingest(
     except Busy as exc:
         fail(str(exc))
     typer.echo(json.dumps(counts, indent=1) if as_json else "\n".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+@app.command()
+def skipped(
+    source: Annotated[str | None, typer.Option(help="Only pages of this source.")] = None,
+    reason: Annotated[str | None, typer.Option(help='Only pages skipped for this reason ("listing page"...).')] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the archived pages that are not documents, with the reason (then `ess include URL` forces one in)."""
+    store = open_store(Settings())
+    rows = [dict(r) for r in store.skipped_pages(source, reason)]
+    counts = store.skipped_counts()
+    store.close()
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        words = "" if row["words"] is None else f"{row['words']} words"
+        typer.echo(f"{row['source']:<22} {row['reason']:<34} {words:>10}  {row['url']}")
+    if not source and not reason:
+        for name, by_reason in counts.items():
+            typer.echo(f"{name}: " + ", ".join(f"{r} {n}" for r, n in by_reason.items()))
+
+
+@app.command()
+def include(
+    url: Annotated[str, typer.Argument(help="URL of an archived page (as `ess skipped` lists it).")],
+    then_process: Annotated[bool, typer.Option("--process/--no-process", help="Process it now.")] = True,
+) -> None:
+    """Make a skipped page a document whatever the article rule says, and keep it so on later runs."""
+    from crawler.urls import canonical_url
+    from pipeline.locks import Busy, data_lock
+    from pipeline.run import document_id
+    from pipeline.store import Store
+
+    settings = Settings()
+    open_store(settings).close()  # a clear error when there is no store yet
+    page_id = document_id(canonical_url(url))
+    try:
+        with data_lock(settings.data_dir, "include"):
+            store = Store(settings.store_db)
+            known = store.skipped_page(page_id) or store.document(page_id)
+            if known is None:
+                store.close()
+                fail(f"no archived page {url}: see `ess skipped` for the pages that are not documents")
+            store.include(page_id, known["url"])
+            store.close()
+            if then_process:
+                report = process_under_lock(settings, False)
+                typer.echo("\n".join(f"{k}: {v}" for k, v in sorted(report.counts.items())))
+    except Busy as exc:
+        fail(str(exc))
 
 
 @app.command()
@@ -367,7 +420,7 @@ def demo(
             typer.echo(f"Crawling {len(sites)} demo sites: {', '.join(host.urls())}")
             run_step(settings, "crawl")
         typer.echo("Processing (extraction, entities, embeddings, index)…")
-        run_step(settings, "process", *(["--rebuild"] if predates_schema_versions(settings) else []))
+        run_step(settings, "process", *(["--rebuild"] if older_schema(settings) else []))
         api_port = port or settings.api_port
         base = f"http://{settings.api_host}:{api_port}"
         typer.secho(
@@ -380,15 +433,18 @@ def demo(
         uvicorn.run(create_app(settings), host=settings.api_host, port=api_port, log_level="warning")
 
 
-def predates_schema_versions(settings: Settings) -> bool:
-    """A demo store written before schema versions existed: the demo re-derives it from its archive."""
+def older_schema(settings: Settings) -> bool:
+    """A demo store written by an older version: the demo re-derives it from its archive, so that it shows
+    what this version makes of the pages (an upgraded store keeps the documents it had)."""
     import sqlite3
+
+    from pipeline.schema import VERSION
 
     if not settings.store_db.exists():
         return False
     with sqlite3.connect(settings.store_db) as db:
         tables = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]
-        return tables > 0 and db.execute("PRAGMA user_version").fetchone()[0] == 0
+        return tables > 0 and db.execute("PRAGMA user_version").fetchone()[0] < VERSION
 
 
 def run_step(settings: Settings, command: str, *args: str) -> None:

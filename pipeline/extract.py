@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
+from pipeline.pagekind import PageSignals, read_signals
 from pipeline.pdf import PdfError, read_pdf
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,11 @@ class Extracted:
     link_density: float = 0.0  # share of the main text's words inside links: high on listing pages
     no_text: bool = False  # a PDF without a text layer (a scan): kept and flagged
     tags: list[str] = field(default_factory=list)  # the page's own tags and categories
+    signals: PageSignals | None = None  # what an HTML page says of itself (article or listing markup)
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
 
 
 def cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -98,8 +105,12 @@ def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extr
     if body.count(b"<") > MAX_HTML_TAGS:
         raise ExtractionError(f"page of over {MAX_HTML_TAGS} tags")
     body = body.replace(b"\x00", b"")  # stray NULs: lxml refuses text holding them
+    tree = load_html(decode_html(body, content_type))  # parsed once: our signals, then trafilatura (on a copy)
+    if tree is None:
+        raise ExtractionError("no main text found")
+    signals = read_signals(tree)
     result = trafilatura.bare_extraction(
-        decode_html(body, content_type),
+        tree,
         url=url,
         with_metadata=True,
         include_comments=False,
@@ -123,6 +134,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extr
         description=result.description,
         link_density=density,
         tags=list(dict.fromkeys((result.categories or []) + (result.tags or []))),
+        signals=signals,
     )
 
 

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.spans import model_text
+
 LABELS = ("ORG", "LOC", "PER", "MISC")
 LEADING = re.compile(
     r"^(?:(?:de\s+la|de\s+l'|du|des|de|d'|au|aux|à\s+la|à\s+l'|à)\s+|d')?(?:(?:le|la|les)\s+|l')?", re.I
@@ -98,11 +100,12 @@ def variants(spelling: str) -> set[str]:
 def ruler_patterns(entries: list[Entry], tokenize) -> list[dict]:
     """EntityRuler patterns: phrases matched on lowercase text, token patterns for case-sensitive names.
 
-    ``tokenize`` is the pipeline's tokenizer, so that case-sensitive names split as the text does.
+    ``tokenize`` is the pipeline's tokenizer, so that case-sensitive names split as the text does. Spellings
+    are written as the model reads text: with straight apostrophes.
     """
     patterns = []
     for entry in entries:
-        for spelling in {v for s in entry.spellings() for v in variants(s)}:
+        for spelling in {model_text(v) for s in entry.spellings() for v in variants(s)}:
             if entry.case_sensitive:
                 pattern = [{"ORTH": token.text} for token in tokenize(spelling)]
             else:

@@ -46,8 +46,10 @@ class Ingester:
         self.archive = WarcArchive(settings.raw_dir, settings.warc_max_mb * 1024 * 1024, prefix="ingest")
         self.source, self.counts = source, Counter()
 
-    def add(self, url: str, content_type: str, body: bytes, source: str | None = None) -> None:
-        extra = {"ESS-Source": source or self.source, "ESS-Role": "page"}
+    def add(self, url: str, content_type: str, body: bytes, source: str | None = None, origin: str = "file") -> None:
+        """Archive one document; ``origin`` is "file" for what the analyst chose (always kept as a document)
+        and "warc" for pages of an imported web archive (judged like crawled pages)."""
+        extra = {"ESS-Source": source or self.source, "ESS-Role": "page", "ESS-Origin": origin}
         self.archive.write_resource(url, content_type, body, now_iso(), extra)
         self.counts["archived"] += 1
 
@@ -143,7 +145,7 @@ class Ingester:
         elif HEADER_UNSAFE.search(url) or not url:
             self.skip(path, "WARC record without a usable target URI")
         elif content_type in ("text/html", "application/xhtml+xml", "application/pdf") or body[:5] == b"%PDF-":
-            self.add(url, content_type or "application/pdf", body)
+            self.add(url, content_type or "application/pdf", body, origin="warc")
         else:
             self.skip(path, "WARC response neither HTML nor PDF")
 

@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span
 from pipeline import dates  # noqa: F401 - registers the "french_dates" component
 from pipeline.dates import normalise_date
 from pipeline.gazetteer import Entry, entity_key, load_gazetteer, ruler_patterns
+from pipeline.spans import Lexicon, SpanCleaner, model_text
 from pipeline.store import Mention
 
 LABELS = {"PER", "ORG", "LOC", "MISC", "DATE"}
@@ -39,6 +40,7 @@ PRONOUNS = {
     "celles",
     "cela",
     "ça",
+    "ca",
     "ceci",
     "moi",
     "toi",
@@ -72,18 +74,46 @@ def make_gazetteer_names(nlp: Language, name: str, path: str) -> GazetteerNames:
     return GazetteerNames(load_gazetteer(Path(path)))
 
 
+class EntityCleaner:
+    """After the model: its spans cleaned (pipeline.spans); what is dropped is counted in ``doc.user_data``."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+
+    def __call__(self, doc: Doc) -> Doc:
+        cleaner, kept, dropped = SpanCleaner(doc, self.lexicon), [], Counter()
+        for span in doc.ents:
+            outcome = cleaner.clean(span)
+            if isinstance(outcome, str):
+                dropped[outcome] += 1
+            else:
+                kept.append(outcome)
+        doc.ents = kept
+        doc.user_data["dropped"] = dropped
+        return doc
+
+
+@Language.factory("entity_cleaner")
+def make_entity_cleaner(nlp: Language, name: str) -> EntityCleaner:
+    """The lexicon comes from the model's lemmatizer tables (loaded, never run)."""
+    lookups = nlp.get_pipe("lemmatizer").lookups if "lemmatizer" in nlp.component_names else None
+    return EntityCleaner(Lexicon(lookups))
+
+
 @lru_cache(maxsize=2)
 def load_nlp(model: str, gazetteer: str) -> Language:
-    """The model with only NER on: the gazetteer's names before it, its places and our dates after it."""
-    nlp = spacy.load(model, exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"])
+    """The model with only NER on: the gazetteer's names before it; span cleaning, its places and our dates
+    after it."""
+    nlp = spacy.load(model, exclude=["parser", "morphologizer", "attribute_ruler", "senter"], disable=["lemmatizer"])
     if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
         nlp.disable_pipe("tok2vec")
     patterns = ruler_patterns(load_gazetteer(Path(gazetteer)), nlp.make_doc)
     config = {"phrase_matcher_attr": "LOWER"}
     names = nlp.add_pipe("entity_ruler", before="ner", config={**config, "overwrite_ents": True})
     names.add_patterns([p for p in patterns if p["label"] != "LOC"])
+    nlp.add_pipe("entity_cleaner", after="ner")
     # Places only fill what the model left untagged: "Paris" must not cut "Disneyland Paris" in two.
-    places = nlp.add_pipe("entity_ruler", name="place_ruler", after="ner", config=config)
+    places = nlp.add_pipe("entity_ruler", name="place_ruler", after="entity_cleaner", config=config)
     places.add_patterns([p for p in patterns if p["label"] == "LOC"])
     nlp.add_pipe("gazetteer_names", after="place_ruler", config={"path": gazetteer})
     nlp.add_pipe("french_dates", after="gazetteer_names")
@@ -112,23 +142,28 @@ def drop_reason(span) -> str | None:
         return "pronoun"
     if len(span) == 1 and text.islower():
         return "lone lowercase word"
+    if len(text) == 1:
+        return "single letter"
+    if text[0] in "@#" or "://" in text or text.lower().startswith("www."):
+        return "handle, hashtag or address"
     if len(text) > MAX_ENTITY_CHARS or len(span) > MAX_ENTITY_TOKENS:
         return "overlong span"
     return None
 
 
-def to_mention(span, offset: int, reference: str | None) -> Mention | str:
-    """A Mention, or the reason the span is dropped."""
+def to_mention(span, text: str, offset: int, reference: str | None) -> Mention | str:
+    """A Mention (its surface read from ``text``, the piece as written), or the reason the span is dropped."""
+    start, end = offset + span.start_char, offset + span.end_char
+    surface = text[span.start_char : span.end_char]
     if span.label_ == "DATE":
         value = normalise_date(span.text, reference)
         if value is None:
             return "date not understood"
-        return Mention(span.text, "DATE", offset + span.start_char, offset + span.end_char, value=value)
+        return Mention(surface, "DATE", start, end, value=value)
     reason = drop_reason(span)
     if reason:
         return reason
-    entity = span.ent_id_ or None
-    return Mention(span.text, span.label_, offset + span.start_char, offset + span.end_char, entity=entity)
+    return Mention(surface, span.label_, start, end, entity=span.ent_id_ or None)
 
 
 def entities(
@@ -141,12 +176,13 @@ def entities(
     jobs = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in pieces(text)]
     found: list[list[Mention]] = [[] for _ in texts]
     dropped: Counter = Counter()
-    docs = nlp.pipe((piece for _, _, piece in jobs), batch_size=batch_size)
-    for (i, offset, _), doc in zip(jobs, docs, strict=True):
+    docs = nlp.pipe((model_text(piece) for _, _, piece in jobs), batch_size=batch_size)
+    for (i, offset, piece), doc in zip(jobs, docs, strict=True):
+        dropped.update(doc.user_data.get("dropped", {}))
         for span in doc.ents:
             if span.label_ not in LABELS:
                 continue
-            outcome = to_mention(span, offset, references[i])
+            outcome = to_mention(span, piece, offset, references[i])
             if isinstance(outcome, str):
                 dropped[outcome] += 1
             else:

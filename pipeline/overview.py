@@ -7,6 +7,7 @@ import sqlite3
 from crawler.registry import RegistryError, load_registry
 from crawler.state import CrawlState
 from pipeline.config import Settings
+from pipeline.store import skipped_counts
 
 
 def sources_overview(settings: Settings, db: sqlite3.Connection | None) -> list[dict]:
@@ -15,10 +16,11 @@ def sources_overview(settings: Settings, db: sqlite3.Connection | None) -> list[
         registry = {s.name: s for s in load_registry(settings.sources)}
     except RegistryError:
         registry = {}
-    counts = {}
+    counts, skipped = {}, {}
     if db is not None:
         rows = db.execute("SELECT source, count(*) AS documents, sum(gone) AS gone FROM documents GROUP BY source")
         counts = {r["source"]: (r["documents"], r["gone"]) for r in rows}
+        skipped = skipped_counts(db)
     last = {}
     if settings.crawl_db.exists():
         state = CrawlState(settings.crawl_db)
@@ -32,9 +34,10 @@ def sources_overview(settings: Settings, db: sqlite3.Connection | None) -> list[
             "homepage": registry[name].homepage if name in registry else None,
             "documents": counts.get(name, (0, 0))[0],
             "gone": counts.get(name, (0, 0))[1] or 0,
+            "skipped": skipped.get(name, {}),
             "last_crawl": last.get(name),
         }
-        for name in sorted(set(registry) | set(counts) | set(last))
+        for name in sorted(set(registry) | set(counts) | set(last) | set(skipped))
     ]
 
 

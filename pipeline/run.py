@@ -12,7 +12,7 @@ import itertools
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from pipeline import nlp
 from pipeline.chunk import chunk_spans
@@ -27,18 +27,19 @@ from pipeline.extract import (
     extract_pdf,
     extract_plain_text,
 )
+from pipeline.feeds import listed_pages
 from pipeline.gazetteer import load_gazetteer
 from pipeline.index import DocumentVectors, VectorIndex
 from pipeline.ingest import JSON_DOCUMENT
 from pipeline.language import detect_language
 from pipeline.locks import data_lock
-from pipeline.store import ChunkRow, Document, Mention, Store
-from pipeline.warc import RawPage, latest_pages, read_body
+from pipeline.pagekind import Page, PageSignals, Verdict, judge
+from pipeline.store import ChunkRow, Document, Mention, Skip, Store
+from pipeline.warc import RawPage, latest_records, read_body
 
 log = logging.getLogger(__name__)
 BATCH_DOCS = 16
-MIN_WORDS = 120  # below this, a crawled HTML page is navigation or a stub, not an article or report
-MAX_LINK_DENSITY = 0.2  # above this, a page is a listing of other pages (home, rubrique, archive)
+GONE_UNPROCESSED = "gone before it was processed"
 
 
 @dataclass
@@ -117,19 +118,36 @@ class Processor:
         self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
         self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()
+        self.limits = settings.article_thresholds
+        self.rule = "/".join(str(v) for v in astuple(self.limits))  # skips judged by other thresholds are redone
+        self.listed: set[str] = set()
+        self.included: set[str] = set()
 
-    def pending(self) -> list[RawPage]:
-        pages = latest_pages(self.settings.raw_dir)
-        todo = [p for p in pages.values() if self.store.raw_hash(document_id(p.key)) != p.raw_hash]
-        self.report.count("unchanged", len(pages) - len(todo))
+    def pending(self, pages: list[RawPage]) -> list[RawPage]:
+        """The pages whose archived body is neither a stored document's nor judged before under this rule."""
+        documents, skips = self.store.raw_hashes(), self.store.skip_records()
+        todo = []
+        for page in pages:
+            page_id = document_id(page.key)
+            if documents.get(page_id) == page.raw_hash:
+                self.report.count("unchanged")
+            elif skips.get(page_id) == (page.raw_hash, self.rule):
+                self.report.count("unchanged, skipped before")
+            else:
+                todo.append(page)
         return todo
 
     def run(self) -> RunReport:
-        todo = self.pending()
+        records = latest_records(self.settings.raw_dir)
+        todo = self.pending([r for r in records.values() if r.role == "page"])
+        if todo:
+            self.listed = listed_pages(self.settings.raw_dir, records.values())
+            self.included = self.store.included_ids()
         for page in [p for p in todo if p.gone]:
-            self.report.count(
-                "gone" if self.store.mark_gone(document_id(page.key), page.raw_hash) else "gone, never processed"
-            )
+            if self.store.mark_gone(document_id(page.key), page.raw_hash):
+                self.report.count("gone")
+            else:
+                self.skip(page, GONE_UNPROCESSED, None)
         todo = [p for p in todo if not p.gone]
         for start in range(0, len(todo), BATCH_DOCS):
             self.process_batch(todo[start : start + BATCH_DOCS])
@@ -148,22 +166,42 @@ class Processor:
         return [by_id.get(d.id, []) for d in docs]
 
     def load(self, page: RawPage) -> Document | None:
+        """The page's document, or None when it is no document (the reason is counted and stored)."""
         try:
             kind, extracted = extract(page, read_body(self.settings.raw_dir, page))
         except ExtractionError as exc:
-            self.report.count(f"skipped: {exc}")
-            log.info("skipped %s: %s", page.url, exc)
+            self.skip(page, str(exc), None)
             return None
         if extracted.no_text:
             self.report.count("stored without text: PDF has no text layer")
             return to_document(page, kind, extracted)
-        if extracted.link_density > MAX_LINK_DENSITY:
-            self.report.count("skipped: listing page")
+        verdict = self.judge(page, kind, extracted)
+        if not verdict.keep:
+            self.skip(page, verdict.reason, extracted.words)
             return None
-        if kind == "html" and len(extracted.text.split()) < MIN_WORDS:
-            self.report.count(f"skipped: fewer than {MIN_WORDS} words")
-            return None
+        self.report.count(f"kept: {verdict.reason}")
         return to_document(page, kind, extracted)
+
+    def judge(self, page: RawPage, kind: str, extracted: Extracted) -> Verdict:
+        facts = Page(
+            url=page.url,
+            kind=kind,
+            words=extracted.words,
+            link_density=extracted.link_density,
+            signals=extracted.signals or PageSignals(),
+            listed=page.key in self.listed,
+            given=page.given,
+            included=document_id(page.key) in self.included,
+        )
+        return judge(facts, self.limits)
+
+    def skip(self, page: RawPage, reason: str, words: int | None) -> None:
+        """Count the skip and remember it, so that the same body is not extracted again."""
+        self.report.count(f"skipped: {reason}")
+        log.info("skipped %s: %s", page.url, reason)
+        self.store.record_skip(
+            Skip(document_id(page.key), page.url, page.source, page.raw_hash, reason, words, self.rule)
+        )
 
     def cluster(self, doc: Document) -> bytes | None:
         """Put the document in its duplicate cluster; return its MinHash signature to store."""

@@ -73,7 +73,26 @@ ALTER TABLE documents ADD COLUMN tags TEXT;  -- the page's own tags and categori
 ALTER TABLE entities ADD COLUMN aliases TEXT;  -- the gazetteer's aliases, JSON list
 """
 
-MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3]  # MIGRATIONS[n] takes a store from version n to n + 1
+VERSION_4 = """
+CREATE TABLE skipped (                        -- archived pages that are not documents, and why
+    id TEXT PRIMARY KEY,                      -- the document id the page would have
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    raw_hash TEXT NOT NULL,                   -- the archived body judged: unchanged means nothing to do
+    reason TEXT NOT NULL,                     -- "listing page", "too short", "no main text found"...
+    words INTEGER,                            -- words of main text, when it could be extracted
+    rule TEXT NOT NULL,                       -- the thresholds that judged it: other settings judge again
+    skipped_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX skipped_source ON skipped(source, reason);
+CREATE TABLE included (                       -- pages an analyst forced in with `ess include URL`
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    included_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+"""
+
+MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4]  # MIGRATIONS[n] takes a store from version n to n + 1
 VERSION = len(MIGRATIONS)
 
 

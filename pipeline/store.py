@@ -43,6 +43,19 @@ class Document:
 
 
 @dataclass
+class Skip:
+    """An archived page that is not a document: its body's hash and the reason, so it is not judged twice."""
+
+    id: str
+    url: str
+    source: str
+    raw_hash: str
+    reason: str
+    words: int | None
+    rule: str
+
+
+@dataclass
 class ChunkRow:
     id: str
     idx: int
@@ -105,6 +118,15 @@ def fts_query(terms: list[str], needed: int = 1) -> str:
     return " OR ".join("(" + " AND ".join(group) + ")" for group in groups)
 
 
+def skipped_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Source -> reason -> archived pages skipped for it."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = db.execute("SELECT source, reason, count(*) FROM skipped GROUP BY source, reason ORDER BY source, 3 DESC")
+    for source, reason, n in rows:
+        counts.setdefault(source, {})[reason] = n
+    return counts
+
+
 class Store:
     def __init__(self, path: Path, readonly: bool = False):
         self.path = Path(path)
@@ -125,6 +147,47 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def raw_hashes(self) -> dict[str, str]:
+        """Document id -> the archived body it was made from."""
+        return dict(self.db.execute("SELECT id, raw_hash FROM documents").fetchall())
+
+    def skip_records(self) -> dict[str, tuple[str, str]]:
+        """Page id -> (raw hash, rule) of every page judged not to be a document."""
+        return {r["id"]: (r["raw_hash"], r["rule"]) for r in self.db.execute("SELECT id, raw_hash, rule FROM skipped")}
+
+    def record_skip(self, skip: Skip) -> None:
+        row = asdict(skip)
+        columns, updates = ", ".join(row), ", ".join(f"{c} = excluded.{c}" for c in row if c != "id")
+        with self.db:
+            self.db.execute(
+                f"INSERT INTO skipped ({columns}) VALUES ({', '.join('?' * len(row))}) ON CONFLICT(id) DO UPDATE SET "
+                f"{updates}, skipped_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+                list(row.values()),
+            )
+
+    def skipped_pages(self, source: str | None = None, reason: str | None = None) -> list[sqlite3.Row]:
+        """Pages not made documents, newest first, optionally of one source or for one reason."""
+        return self.db.execute(
+            "SELECT * FROM skipped WHERE (?1 IS NULL OR source = ?1) AND (?2 IS NULL OR reason = ?2) "
+            "ORDER BY skipped_at DESC, url",
+            (source, reason),
+        ).fetchall()
+
+    def skipped_counts(self) -> dict[str, dict[str, int]]:
+        return skipped_counts(self.db)
+
+    def skipped_page(self, page_id: str) -> sqlite3.Row | None:
+        return self.db.execute("SELECT * FROM skipped WHERE id = ?", (page_id,)).fetchone()
+
+    def include(self, page_id: str, url: str) -> None:
+        """Force a page in: the next run makes it a document whatever the article rule says."""
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO included (id, url) VALUES (?, ?)", (page_id, url))
+            self.db.execute("DELETE FROM skipped WHERE id = ?", (page_id,))
+
+    def included_ids(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT id FROM included")}
+
     def raw_hash(self, doc_id: str) -> str | None:
         row = self.db.execute("SELECT raw_hash FROM documents WHERE id = ?", (doc_id,)).fetchone()
         return row["raw_hash"] if row else None
@@ -136,6 +199,7 @@ class Store:
         with self.db:
             self._delete_chunks(doc.id)
             self.db.execute("DELETE FROM mentions WHERE doc_id = ?", (doc.id,))
+            self.db.execute("DELETE FROM skipped WHERE id = ?", (doc.id,))
             row = asdict(doc)
             columns = ", ".join(row)
             updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "id")

@@ -16,6 +16,7 @@ from crawler.urls import canonical_url
 
 log = logging.getLogger(__name__)
 GONE_STATUSES = {"404", "410"}
+ROLES = ("page", "feed", "sitemap")
 
 
 @dataclass
@@ -29,6 +30,8 @@ class RawPage:
     warc_file: str
     offset: int
     raw_hash: str
+    role: str = "page"  # page | feed | sitemap
+    given: bool = False  # a file an analyst gave to `ess ingest` (not a crawled or imported page)
 
     @property
     def gone(self) -> bool:
@@ -36,13 +39,15 @@ class RawPage:
 
 
 def _page_records(path: Path) -> Iterator[RawPage]:
-    """The page records of one WARC file; EOFError or ArchiveLoadFailed at the first damaged record."""
+    """The page, feed and sitemap records of one WARC file; EOFError or ArchiveLoadFailed at the first
+    damaged record."""
     size, end, plain = path.stat().st_size, 0, False
     with open(path, "rb") as stream:
         records = ArchiveIterator(stream)
         for record in _records(records):
             headers = record.rec_headers
-            page = record.rec_type in ("response", "resource") and headers.get_header("ESS-Role") == "page"
+            role = headers.get_header("ESS-Role")
+            page = record.rec_type in ("response", "resource") and role in ROLES
             status = record.http_headers.get_statuscode() if record.http_headers else "200"  # resources: files
             page = page and (status == "200" or status in GONE_STATUSES)
             body_hash = hashlib.sha256(record.content_stream().read()).hexdigest() if page else ""
@@ -64,6 +69,8 @@ def _page_records(path: Path) -> Iterator[RawPage]:
                 warc_file=path.name,
                 offset=offset,
                 raw_hash=body_hash,
+                role=role,
+                given=headers.get_header("ESS-Origin") == "file" or url.startswith("file:"),
             )
     if end < size and not plain:  # warcio ends quietly on a gzip member whose record headers are cut short
         raise EOFError(f"the {size - end} bytes from offset {end} are not a complete record")
@@ -88,7 +95,12 @@ def content_type(record) -> str:
 
 
 def latest_pages(raw_dir: Path) -> dict[str, RawPage]:
-    """Canonical URL -> its most recent archived page record (200, or 404/410 once gone), oldest file first.
+    """Canonical URL -> its most recent archived page record (200, or 404/410 once gone)."""
+    return {key: record for key, record in latest_records(raw_dir).items() if record.role == "page"}
+
+
+def latest_records(raw_dir: Path) -> dict[str, RawPage]:
+    """Canonical URL -> its most recent archived page, feed or sitemap record, oldest file first.
 
     A damaged file (for instance the last record of a killed crawl) is read up to the damage.
     """

@@ -209,6 +209,10 @@ class SourceInfo(BaseModel):
     homepage: str | None
     documents: int
     gone: int = Field(description="Documents whose page now answers 404/410.")
+    skipped: dict[str, int] = Field(
+        default_factory=dict,
+        description="Archived pages that are not documents, by reason (listing page, too short...): `ess skipped`.",
+    )
     last_crawl: dict | None = Field(description="Summary of the last crawl: command, finished, counters.")
 
 

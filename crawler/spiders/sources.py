@@ -24,7 +24,6 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import scrapy
-from parsel import Selector
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import HtmlResponse, Response
@@ -35,6 +34,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from crawler.archive import read_response_body
 from crawler.items import FetchedResponse, FetchFailure
+from crawler.listings import XML_ENTITY, feed_links
 from crawler.middlewares import Refused
 from crawler.registry import Source
 from crawler.state import CrawlState
@@ -55,7 +55,6 @@ ERROR_NAMES = {
 MAX_SITEMAP_DEPTH = 2  # a sitemap index may list indexes once more; deeper, it is an endless chain
 MAX_LINKS_PER_PAGE = 5000  # links read from one page; past them, a link farm or a generated trap
 ANCHOR = re.compile(rb"<a[\s>]", re.I)
-XML_ENTITY = re.compile(rb"<!ENTITY", re.I)  # sitemaps and feeds have no use for DTD entities
 
 
 def now_iso() -> str:
@@ -461,18 +460,6 @@ class SourcesSpider(scrapy.Spider):
             elif self.link_extractors[source.name].matches(url):
                 if (request := self.page_request(source, url, depth=0)) is not None:
                     yield request
-
-
-def feed_links(body: bytes) -> list[str]:
-    """Item links of an RSS 2.0 or Atom feed; [] when the XML is broken or is no feed."""
-    try:
-        selector = Selector(body=body, type="xml")
-    except ValueError:
-        return []
-    selector.remove_namespaces()
-    links = selector.xpath("//item/link/text()").getall()
-    links += selector.xpath("//entry/link[not(@rel) or @rel='alternate']/@href").getall()
-    return [link for link in links if link.strip()]
 
 
 def response_reason(response: Response) -> str:

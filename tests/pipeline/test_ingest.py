@@ -22,6 +22,9 @@ NOTE = (
 )
 
 
+BREVE = "Brève. La CRESS de Bretagne accueille sa nouvelle directrice le 2 mars à Rennes, après six ans au Labo."
+
+
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory, base_settings, ess, embedder):
     folder = tmp_path_factory.mktemp("files")
@@ -29,6 +32,8 @@ def ingested(tmp_path_factory, base_settings, ess, embedder):
     shutil.copy(REPORT, folder / "rapport.pdf")
     (folder / "note.txt").write_bytes(NOTE.encode("cp1252"))
     (folder / "vide.html").write_text("   \n")
+    (folder / "breve.html").write_text(f"<html><body><p>{BREVE}</p></body></html>", encoding="utf-8")
+    shutil.copy(DEMO / "coop-actu" / "index.html", folder / "accueil.html")  # a home page, chosen by the analyst
     (folder / "binaire.html").write_bytes(bytes(range(256)) * 40)
     (folder / "tableur.xlsx").write_bytes(b"PK\x03\x04")
     lines = [
@@ -71,22 +76,32 @@ def ingested(tmp_path_factory, base_settings, ess, embedder):
 
 def test_every_file_has_a_counted_outcome(ingested):
     _, counts = ingested
-    assert counts["archived"] == 8  # html, pdf, txt, 2 JSONL lines, the WARC page, and the 2 bad .html
+    assert counts["archived"] == 10  # 3 html, pdf, txt, 2 JSONL lines, the WARC page, and the 2 bad .html
     assert counts["skipped: line 2: not JSON (JSONDecodeError)"] == 1
     assert counts["skipped: line 3: no 'text'"] == 1
     assert counts["skipped: unknown format .xlsx"] == 1
-    assert counts["process: processed"] == 6
+    assert counts["process: processed"] == 8
     assert counts["process: skipped: empty body"] == 1
     assert counts["process: skipped: binary content, not HTML"] == 1
+
+
+def test_files_given_are_documents_whatever_their_length_or_shape(ingested):
+    settings, counts = ingested
+    assert counts["process: kept: file given to ess ingest"] == 7  # all but the page of the imported WARC
+    assert counts["process: kept: article"] == 1  # which is judged like a crawled page
+    store = Store(settings.store_db, readonly=True)
+    urls = [row[0] for row in store.db.execute("SELECT url FROM documents WHERE kind = 'html'")]
+    store.close()
+    assert any(u.endswith("/breve.html") for u in urls) and any(u.endswith("/accueil.html") for u in urls)
 
 
 def test_documents_keep_their_kind_source_and_text(ingested):
     settings, _ = ingested
     store = Store(settings.store_db, readonly=True)
     rows = {r["title"]: r for r in store.db.execute("SELECT * FROM documents")}
+    kinds = sorted(kind for (kind,) in store.db.execute("SELECT kind FROM documents"))
     store.close()
-    kinds = sorted(r["kind"] for r in rows.values())
-    assert kinds == ["html", "html", "pdf", "text", "text", "text"]
+    assert kinds == ["html", "html", "html", "html", "pdf", "text", "text", "text"]
     note = rows["Note de synthèse"]
     assert "Cœur du sujet" in note["text"] and note["source"] == "dossier"  # windows-1252 decoded
     rtes = rows["Assemblée du RTES"]

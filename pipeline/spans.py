@@ -1,0 +1,253 @@
+"""The model's entity spans made fit to show: boundaries shed prepositions and articles, non-names are dropped.
+
+The French models were trained on text with straight apostrophes, so the text they read has ’ replaced
+by ' (one character for one: offsets do not move; replacing non-breaking spaces too lost correct
+names). Their spans still break in known ways on real press: a name cut before an elided article
+("Le Labo de l'"), a title cut at a preposition ("Président de"), a preposition taken in ("En
+Bretagne"), a weekday or a sentence-initial common noun taken for a name ("Lundi", "Reprise"), a named
+pole or network tagged as a place, a line of page furniture taken whole. Gazetteer spans are the
+analysts' own names and are never changed here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.lang.fr.stop_words import STOP_WORDS
+from spacy.tokens import Doc, Span
+
+SAME_LENGTH = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+PREPOSITIONS = {
+    "en",
+    "à",
+    "au",
+    "aux",
+    "dans",
+    "chez",
+    "vers",
+    "depuis",
+    "pour",
+    "par",
+    "sur",
+    "avec",
+    "selon",
+    "entre",
+    "contre",
+    "sans",
+    "sous",
+    "après",
+    "avant",
+    "pendant",
+    "lors",
+    "via",
+}
+OF = {"de", "du", "des", "d'"}  # shed before places and organisations, kept in names ("de Gaulle")
+TRAILING = PREPOSITIONS | OF | {"l'", "le", "la", "les", "un", "une", "et", "ou", "qu'", "que", "-", ",", "(", "«"}
+WEEKDAYS_MONTHS = {
+    "lundi",
+    "mardi",
+    "mercredi",
+    "jeudi",
+    "vendredi",
+    "samedi",
+    "dimanche",
+    "janvier",
+    "février",
+    "fevrier",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "aout",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+    "decembre",
+}
+ARTICLES = {"le", "la", "les", "l'"}
+ORG_HEADS = {
+    "pôle",
+    "association",
+    "fédération",
+    "union",
+    "collectif",
+    "réseau",
+    "coopérative",
+    "mutuelle",
+    "fondation",
+    "syndicat",
+    "comité",
+    "conseil",
+    "chambre",
+    "institut",
+    "agence",
+    "société",
+    "groupe",
+    "caisse",
+    "banque",
+    "ministère",
+    "université",
+    "confédération",
+    "observatoire",
+    "communauté",
+    "scop",
+    "scic",
+    "ptce",
+    "cress",
+}
+TITLES = {  # functions that open the model's spans ("ministre de la Santé"): people's roles, not names
+    "ministre",
+    "président",
+    "présidente",
+    "secrétaire",
+    "directeur",
+    "directrice",
+    "maire",
+    "préfet",
+    "préfète",
+    "député",
+    "députée",
+    "sénateur",
+    "sénatrice",
+    "délégué",
+    "déléguée",
+    "conseiller",
+    "conseillère",
+    "porte-parole",
+}
+DETERMINERS = {"les", "des", "aux", "un", "une", "ces", "nos", "vos", "leurs", "deux", "trois", "quelques"}
+DEMONYM = re.compile(r"(?:ais|aise|ois|oise|ien|ienne|ain|aine|on|onne|and|ande)s?$")
+SENTENCE_END = set('.!?:;…«»"“”—–-•·|*(\n')
+TITLE_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'-]+$")
+
+
+def model_text(text: str) -> str:
+    """The text as the model reads it: typographic apostrophes made straight."""
+    return text.translate(SAME_LENGTH)
+
+
+class Lexicon:
+    """French common words (nouns, adjectives, verbs, adverbs and their inflected forms), from the
+    lemmatizer tables the spaCy model ships, and French function words. The tables also hold words that
+    are names too ("paris", "rennes", "lille"), so a document must confirm a word's common use."""
+
+    def __init__(self, lookups):
+        index = lookups.get_table("lemma_index") if lookups and lookups.has_table("lemma_index") else {}
+        self.lemmas = frozenset(word for pos in index.keys() for word in index[pos])
+        self.forms = lookups.get_table("lemma_lookup") if lookups and lookups.has_table("lemma_lookup") else {}
+
+    def common(self, word: str) -> bool:
+        lower = word.lower()
+        lemma = (self.forms.get(lower) or [lower])[0]
+        return lemma in self.lemmas or lower in self.lemmas
+
+    @staticmethod
+    def function_word(word: str) -> bool:
+        return word.lower() in STOP_WORDS
+
+
+def sentence_initial(doc: Doc, char: int) -> bool:
+    """Whether the text before ``char`` ends a sentence, a line or a quotation (or there is none)."""
+    before = doc.text[:char].rstrip(" \t")
+    return not before or before[-1] in SENTENCE_END
+
+
+def trimmed(span: Span) -> Span | None:
+    """The span within its first line, without leading prepositions (nor an elided article before an
+    acronym: "l'AG"), nor trailing prepositions, articles and elisions."""
+    doc, start, end = span.doc, span.start, span.end
+    breaks = [t.i for t in span if "\n" in t.text]
+    end = breaks[0] if breaks and breaks[0] > start else end
+    leading = PREPOSITIONS if span.label_ == "PER" else PREPOSITIONS | OF
+    while start < end and (doc[start].lower_ in leading or elided_before_acronym(doc, start, end)):
+        start += 1
+    while end > start and doc[end - 1].lower_ in TRAILING:
+        end -= 1
+    if start == end:
+        return None
+    if (start, end) == (span.start, span.end):
+        return span
+    return Span(doc, start, end, label=span.label_)
+
+
+def elided_before_acronym(doc: Doc, start: int, end: int) -> bool:
+    return doc[start].lower_ in ("l'", "d'") and start + 1 < end and doc[start + 1].text.isupper()
+
+
+def relabelled(span: Span) -> Span:
+    """A place whose name starts with an organisation's head noun ("Pôle Sud-Rhône-Alpes") is an ORG."""
+    if span.label_ == "LOC" and len(span) > 1 and span[0].lower_ in ORG_HEADS:
+        return Span(span.doc, span.start, span.end, label="ORG")
+    return span
+
+
+class SpanCleaner:
+    """Cleans the non-gazetteer spans of one document; says why a span is dropped."""
+
+    def __init__(self, doc: Doc, lexicon: Lexicon):
+        self.doc, self.lexicon = doc, lexicon
+        self.mid_sentence = {t.text for t in doc if t.is_title and not sentence_initial(doc, t.idx)}
+        self.lowercase = {t.text for t in doc if t.is_lower}
+
+    def clean(self, span: Span) -> Span | str:
+        """The span to keep (its boundaries perhaps moved), or the reason it is dropped."""
+        if span.ent_id_ or span.label_ == "DATE":
+            return span
+        kept = trimmed(span)
+        if kept is None:
+            return "only prepositions and articles"
+        words = [t.lower_ for t in kept if t.lower_ not in ARTICLES]
+        if words and all(w in WEEKDAYS_MONTHS for w in words):
+            return "weekday or month"
+        cut = kept.end < span.end and self.doc[kept.end].lower_ in TRAILING  # "Président de"
+        if len(kept) == 1 and cut and self.common_word(kept[0]):
+            return "common noun cut from a phrase"
+        if self.common_phrase(kept) and self.only_sentence_initial(kept):
+            return "sentence-initial common words"
+        if kept.label_ == "MISC" and self.whole_line(kept):
+            return "page furniture line"
+        if kept[0].lower_ in TITLES and kept[0].is_lower:
+            return "function title"
+        if self.demonym(kept):
+            return "demonym"
+        return relabelled(kept)
+
+    def common_word(self, token) -> bool:
+        return bool(TITLE_WORD.match(token.text)) and self.lexicon.common(token.text)
+
+    def common_phrase(self, span: Span) -> bool:
+        """A capitalised common word followed only by lowercase words ("Reprise", "Suite à l'appel"), the word
+        a function word or one the document also writes in lowercase."""
+        first = span[0]
+        confirmed = self.lexicon.function_word(first.text) or first.lower_ in self.lowercase
+        return confirmed and self.common_word(first) and not any(t.text[:1].isupper() for t in span[1:])
+
+    def only_sentence_initial(self, span: Span) -> bool:
+        """Capitalised only where a sentence starts: at this place, and wherever else the text repeats it."""
+        if not sentence_initial(self.doc, span.start_char):
+            return False
+        if len(span) == 1:
+            return span.text not in self.mid_sentence
+        found = self.doc.text.find(span.text)
+        while found >= 0:
+            if not sentence_initial(self.doc, found):
+                return False
+            found = self.doc.text.find(span.text, found + 1)
+        return True
+
+    def demonym(self, span: Span) -> bool:
+        """ "les Lyonnais", "Français": inhabitants, not a place (nor an organisation or a person)."""
+        token = span[0]
+        if len(span) > 1 or not DEMONYM.search(token.lower_) or not TITLE_WORD.match(token.text):
+            return False
+        before = self.doc[token.i - 1].lower_ if token.i > 0 else ""
+        return before in DETERMINERS or (self.lexicon.common(token.text) and token.lower_ in self.lowercase)
+
+    def whole_line(self, span: Span) -> bool:
+        text = self.doc.text
+        line_start = text.rfind("\n", 0, span.start_char) + 1
+        line_end = text.find("\n", span.end_char)
+        return text[line_start : len(text) if line_end < 0 else line_end].strip() == span.text.strip()

@@ -1,0 +1,114 @@
+"""The article rule: each signal on its own, and the reasons it gives."""
+
+from __future__ import annotations
+
+import pytest
+from trafilatura.utils import load_html
+
+from pipeline import pagekind
+from pipeline.pagekind import Page, PageSignals, Thresholds, judge, read_signals
+
+LIMITS = Thresholds()
+ARTICLE_URL = "https://reseau.example/actualites/2026/03/une-ressourcerie-ouvre-a-cerizay.html"
+
+
+def signals(html: str) -> PageSignals:
+    return read_signals(load_html(f"<html><head>{html}</head><body><p>x</p></body></html>"))
+
+
+def body_signals(body: str) -> PageSignals:
+    return read_signals(load_html(f"<html><head><title>t</title></head><body>{body}</body></html>"))
+
+
+def verdict(words: int, url: str = ARTICLE_URL, **facts) -> tuple[bool, str]:
+    found = judge(Page(url=url, kind=facts.pop("kind", "html"), words=words, **facts), LIMITS)
+    return found.keep, found.reason
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta property="og:type" content="article">',
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "h"}</script>',
+        '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"}, {"@type": ["BlogPosting"]}]}</script>',
+    ],
+)
+def test_structured_data_says_article(head):
+    assert signals(head).structured_article
+    assert verdict(40, signals=signals(head)) == (True, pagekind.SHORT_ARTICLE)
+
+
+def test_broken_json_ld_is_no_signal_and_no_crash():
+    found = signals('<script type="application/ld+json">{"@type": "NewsArticle",</script>')
+    assert not found.structured_article
+    assert verdict(40, signals=found) == (False, pagekind.NO_SIGNALS)
+
+
+def test_a_short_page_needs_a_signal_each_of_which_suffices():
+    assert verdict(40) == (False, pagekind.NO_SIGNALS)
+    assert verdict(40, listed=True) == (True, pagekind.SHORT_ARTICLE)
+    assert verdict(40, signals=body_signals("<article><p>x</p></article>")) == (True, pagekind.SHORT_ARTICLE)
+    dated = body_signals('<p>Publié le <time datetime="2026-03-12">12 mars</time></p>')
+    assert dated.date_markup and verdict(40, signals=dated) == (True, pagekind.SHORT_ARTICLE)
+
+
+def test_below_the_short_floor_nothing_is_an_article():
+    assert verdict(LIMITS.min_short_words - 1, listed=True) == (False, pagekind.TOO_SHORT)
+
+
+def test_a_long_page_is_an_article_without_signals():
+    assert verdict(LIMITS.min_words) == (True, pagekind.ARTICLE)
+
+
+def test_teasers_make_a_listing_even_with_long_text():
+    teasers = "".join(f'<article><h2><a href="/a{i}.html">Titre {i}</a></h2><p>résumé</p></article>' for i in range(4))
+    found = body_signals(teasers)
+    assert found.teaser_headings == 4 and found.article_elements == 4
+    assert verdict(400, signals=found) == (False, pagekind.LISTING)
+
+
+def test_link_density_makes_a_listing():
+    assert verdict(400, link_density=LIMITS.max_link_density + 0.01) == (False, pagekind.LISTING)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://site.example/",
+        "https://site.example/actualites/",
+        "https://site.example/actualites/index.html",
+        "https://site.example/tag/ptce/",
+        "https://site.example/rubriques/economie.html",
+        "https://site.example/blog/2025/06/",
+        "https://site.example/actualites/page/2/",
+        "https://site.example/actualites?page=3",
+        "https://site.example/auteur/nathalie-kessler/",
+    ],
+)
+def test_listing_urls(url):
+    assert verdict(400, url=url) == (False, pagekind.LISTING)
+
+
+def test_a_listing_url_yields_to_article_markup_or_a_feed():
+    url = "https://site.example/rubrique/economie/une-scop-reprend-la-menuiserie"
+    assert verdict(400, url=url) == (False, pagekind.LISTING)
+    assert verdict(400, url=url, listed=True) == (True, pagekind.ARTICLE)
+    assert verdict(400, url=url, signals=signals('<meta property="og:type" content="article">'))[0]
+
+
+@pytest.mark.parametrize(
+    "path", ["mentions-legales.html", "contact/", "politique-de-confidentialite", "cookies.html", "a-propos/index.html"]
+)
+def test_legal_contact_and_service_pages(path):
+    assert verdict(400, url=f"https://site.example/{path}", listed=True) == (False, pagekind.SITE_PAGE)
+
+
+def test_an_article_slug_containing_contact_is_still_an_article():
+    assert verdict(400, url="https://site.example/actualites/contact-avec-les-elus-du-bocage.html")[0]
+
+
+def test_given_included_and_pdf_pages_are_always_kept():
+    home = "https://site.example/"
+    assert verdict(3, url=home, given=True) == (True, pagekind.GIVEN)
+    assert verdict(3, url=home, included=True) == (True, pagekind.INCLUDED)
+    assert verdict(3, url=home, kind="pdf") == (True, pagekind.REPORT)

@@ -1,0 +1,88 @@
+"""A small network site of short news items, crawled over HTTP and processed: every item is a document,
+no listing or legal page is, skipped pages are remembered, listed and can be forced in."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.sitehost import SiteHost
+from pipeline import pagekind
+from pipeline.run import process
+from pipeline.store import Store
+from tests_support import SITES
+
+EXPECTED = json.loads((SITES / "breves.json").read_text(encoding="utf-8"))
+FAMILIES = {"listing": pagekind.LISTING, "site page": pagekind.SITE_PAGE}
+
+
+@pytest.fixture(scope="module")
+def short_news(base_settings, registry, ess, embedder, tmp_path_factory):
+    """(settings, first report, second report) for the site crawled by `ess crawl` and processed twice."""
+    settings = base_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("breves")})
+    with SiteHost([(SITES / "breves", 0)]) as host:
+        settings = registry(settings, {"breves": host.urls()[0]})
+        done = ess(settings, "crawl", "--json")
+        assert done.returncode == 0, done.stderr[-3000:]
+    return settings, process(settings), process(settings)
+
+
+def paths(rows) -> dict[str, dict]:
+    return {urlsplit(row["url"]).path: dict(row) for row in rows}
+
+
+def test_every_short_item_is_a_document_and_nothing_else(short_news):
+    settings, report, _ = short_news
+    store = Store(settings.store_db, readonly=True)
+    documents = paths(store.db.execute("SELECT url, text FROM documents"))
+    store.close()
+    assert sorted(documents) == sorted(EXPECTED["articles"])
+    assert report.counts["kept: short article"] == len(EXPECTED["articles"])
+    assert all(len(doc["text"].split()) < 120 for doc in documents.values())  # all would have been lost before
+
+
+def test_the_windows_1252_item_reads_right(short_news):
+    settings, _, _ = short_news
+    store = Store(settings.store_db, readonly=True)
+    (text,) = store.db.execute("SELECT text FROM documents WHERE url LIKE '%nomination%'").fetchone()
+    store.close()
+    assert "’" in text and "œ" in text and "Ã" not in text
+
+
+def test_each_other_page_is_skipped_with_its_reason_and_remembered(short_news):
+    settings, _, second = short_news
+    store = Store(settings.store_db, readonly=True)
+    skipped = paths(store.skipped_pages())
+    store.close()
+    for path, family in EXPECTED["not_articles"].items():
+        assert skipped[path]["reason"] == FAMILIES[family], path
+        assert skipped[path]["words"] > 0
+    assert second.counts["unchanged, skipped before"] == len(skipped)  # not extracted again
+    assert not any(key.startswith("skipped:") for key in second.counts)
+
+
+def test_ess_skipped_lists_and_filters(short_news, ess):
+    settings, _, _ = short_news
+    listed = json.loads(ess(settings, "skipped", "--json", "--reason", pagekind.SITE_PAGE).stdout)
+    assert {urlsplit(r["url"]).path for r in listed} == {
+        p for p, family in EXPECTED["not_articles"].items() if family == "site page"
+    }
+    sources = json.loads(ess(settings, "sources", "--json").stdout)
+    assert sources[0]["skipped"][pagekind.LISTING] == 5 and sources[0]["documents"] == len(EXPECTED["articles"])
+
+
+def test_ess_include_forces_a_page_in_for_good(short_news, ess):
+    settings, _, _ = short_news
+    store = Store(settings.store_db, readonly=True)
+    url = next(r["url"] for r in store.skipped_pages() if r["url"].endswith("/mentions-legales.html"))
+    store.close()
+    done = ess(settings, "include", url)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "kept: included by hand: 1" in done.stdout
+    store = Store(settings.store_db, readonly=True)
+    assert store.db.execute("SELECT count(*) FROM documents WHERE url = ?", (url,)).fetchone()[0] == 1
+    assert store.skipped_page(store.db.execute("SELECT id FROM documents WHERE url = ?", (url,)).fetchone()[0]) is None
+    store.close()
+    assert ess(settings, "include", url + "-nowhere").returncode == 1
