@@ -124,7 +124,7 @@ DATE_MARKUP = (
     " or @name='date' or @name='DC.date' or @name='dcterms.date']"
     " | //time[@datetime or @pubdate] | //*[@itemprop='datePublished']"
 )
-TEASER_HEADINGS = "//h2[.//a[@href]] | //h3[.//a[@href]] | //h4[.//a[@href]]"
+HEADINGS_WITH_LINKS = "//h2[.//a[@href]] | //h3[.//a[@href]] | //h4[.//a[@href]]"
 
 # Reasons, named once: the store keeps them and `ess skipped --reason` filters on them.
 ARTICLE = "article"
@@ -152,9 +152,9 @@ class PageSignals:
 
     types: frozenset[str] = frozenset()  # JSON-LD @type and og:type values, lowercased
     article_elements: int = 0
-    teaser_headings: int = 0  # h2-h4 holding a link: the titles of a listing's teasers
+    teaser_headings: int = 0  # h2-h4 that are links: the titles of a listing's teasers
     date_markup: bool = False
-    pagination: bool = False  # <link rel=next|prev> or <a rel=next|prev>
+    pagination: bool = False  # <link rel=next|prev> or <a rel=next|prev>: with a teaser, a listing's page k
 
     @property
     def structured_article(self) -> bool:
@@ -176,10 +176,17 @@ def read_signals(tree: etree._Element) -> PageSignals:
     return PageSignals(
         types=frozenset(declared_types(tree)),
         article_elements=len(tree.xpath("//article")),
-        teaser_headings=len(tree.xpath(TEASER_HEADINGS)),
+        teaser_headings=sum(map(is_teaser, tree.xpath(HEADINGS_WITH_LINKS))),
         date_markup=bool(tree.xpath(DATE_MARKUP)),
         pagination=bool(tree.xpath("//link[@rel='next' or @rel='prev'] | //a[@rel='next' or @rel='prev']")),
     )
+
+
+def is_teaser(heading: etree._Element) -> bool:
+    """A heading that is a link (most of its text is linked), as a listing titles the pages it lists."""
+    text = " ".join(heading.text_content().split())
+    linked = " ".join(" ".join(a.text_content().split()) for a in heading.iter("a"))
+    return bool(text) and len(linked) >= 0.8 * len(text)
 
 
 def declared_types(tree: etree._Element) -> set[str]:
@@ -232,7 +239,8 @@ def listing_evidence(signals: PageSignals, link_density: float, url: str, listed
     """Whether the page lists other pages. Its own markup decides first; a listing-shaped URL yields to
     article markup or a feed that lists the page."""
     teasers = max(signals.teaser_headings, signals.article_elements) >= limits.listing_teasers
-    if teasers or signals.structured_listing or link_density > limits.max_link_density:
+    paginated = signals.pagination and signals.teaser_headings > 0
+    if teasers or paginated or signals.structured_listing or link_density > limits.max_link_density:
         return True
     return listing_url(url) and not (signals.structured_article or listed)
 
@@ -242,7 +250,7 @@ def article_signals(signals: PageSignals, listed: bool) -> list[str]:
     named = {
         "structured data": signals.structured_article,
         "feed or news sitemap": listed,
-        "article element": signals.article_elements == 1,
+        "article element": signals.article_elements == 1 and not signals.teaser_headings,
         "publication date markup": signals.date_markup,
     }
     return [name for name, present in named.items() if present]

@@ -33,7 +33,7 @@ from pipeline.index import DocumentVectors, VectorIndex
 from pipeline.ingest import JSON_DOCUMENT
 from pipeline.language import detect_language
 from pipeline.locks import data_lock
-from pipeline.pagekind import Page, PageSignals, Verdict, judge
+from pipeline.pagekind import Page, PageSignals, Thresholds, Verdict, judge
 from pipeline.store import ChunkRow, Document, Mention, Skip, Store
 from pipeline.warc import RawPage, latest_records, read_body
 
@@ -66,6 +66,24 @@ def extract(page: RawPage, body: bytes) -> tuple[str, Extracted]:
     if page.content_type.startswith("text/plain"):
         return "text", extract_plain_text(body)
     return "html", extract_html(body, page.url, page.content_type)
+
+
+def page_verdict(
+    page: RawPage, kind: str, extracted: Extracted, listed: set[str], included: set[str], limits: Thresholds
+) -> Verdict:
+    """Whether an extracted archived page is a document; ``listed`` are the canonical URLs in feeds and news
+    sitemaps, ``included`` the ids an analyst forced in."""
+    facts = Page(
+        url=page.url,
+        kind=kind,
+        words=extracted.words,
+        link_density=extracted.link_density,
+        signals=extracted.signals or PageSignals(),
+        listed=page.key in listed,
+        given=page.given,
+        included=document_id(page.key) in included,
+    )
+    return judge(facts, limits)
 
 
 def to_document(page: RawPage, kind: str, extracted: Extracted) -> Document:
@@ -175,25 +193,12 @@ class Processor:
         if extracted.no_text:
             self.report.count("stored without text: PDF has no text layer")
             return to_document(page, kind, extracted)
-        verdict = self.judge(page, kind, extracted)
+        verdict = page_verdict(page, kind, extracted, self.listed, self.included, self.limits)
         if not verdict.keep:
             self.skip(page, verdict.reason, extracted.words)
             return None
         self.report.count(f"kept: {verdict.reason}")
         return to_document(page, kind, extracted)
-
-    def judge(self, page: RawPage, kind: str, extracted: Extracted) -> Verdict:
-        facts = Page(
-            url=page.url,
-            kind=kind,
-            words=extracted.words,
-            link_density=extracted.link_density,
-            signals=extracted.signals or PageSignals(),
-            listed=page.key in self.listed,
-            given=page.given,
-            included=document_id(page.key) in self.included,
-        )
-        return judge(facts, self.limits)
 
     def skip(self, page: RawPage, reason: str, words: int | None) -> None:
         """Count the skip and remember it, so that the same body is not extracted again."""

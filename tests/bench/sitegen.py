@@ -9,7 +9,8 @@
 - ``horizons-solidaires``, a magazine: ``article:published_time``, JSON-LD NewsArticle, lead
   paragraph, pull quote, newsletter box.
 
-Every site has a home page, paginated section listings linking every article, legal pages, a
+One article in ten is a brève of 30 to 90 words. Every site has a home page, paginated section listings
+linking every article, legal pages, a
 ``robots.txt`` (a private path disallowed, a ``Sitemap:`` line), a ``sitemap.xml`` of every article
 and an RSS ``feed.xml`` of the latest 20. Absolute URLs use ``__SITE__``, which
 `crawler.sitehost.SiteHost` replaces by the site's base URL. Article text comes from the generator of
@@ -49,6 +50,8 @@ COMMENTS = (
 )
 EVENTS = ("Rencontre régionale", "Atelier d'échanges", "Assemblée générale", "Webinaire", "Journée portes ouvertes")
 FOUR_WEEKS = timedelta(days=28)
+BRIEF_EVERY = 10  # one article in ten is a brève: a short news item that must be indexed all the same
+BRIEF_WORDS = (30, 90)
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,8 @@ def story(seed: int, n: int, site: Site, authors: list[str]) -> Story:
     year = min(2026, 2012 + int(rng.triangular(0, 15, 12)))
     month, day = rng.randint(1, 10 if year == 2026 else 12), rng.randint(1, 28)
     when = paris(year, month, day, rng.randint(6, 20), 5 * rng.randrange(12))
-    title, text, _ = gen.article_text(rng, theme, other, rng.randint(*site.words), year)
+    words = BRIEF_WORDS if n % BRIEF_EVERY == BRIEF_EVERY - 1 else site.words
+    title, text, _ = gen.article_text(rng, theme, other, rng.randint(*words), year)
     section = site.sections[gen.THEMES.index(theme) % len(site.sections)]
     path = site.article_path.format(n=n, slug=slugify(title), section=section[0], year=year, month=f"{month:02d}")
     paragraphs = tuple(text.split("\n"))
@@ -565,6 +569,15 @@ def write_corpus(root: Path, corpus: Corpus) -> None:
     pages += [("/robots.txt", robots(corpus.site)), ("/sitemap.xml", sitemap(corpus)), ("/feed.xml", feed(corpus))]
     for path, text in pages:
         write(root, path, text, made)
+
+
+def page_kinds(pages: int, seed: int = 7) -> dict[str, dict[str, set[str]]]:
+    """Per site folder, the paths of its articles and of its other pages (home, listings, tags, legal)."""
+    kinds = {}
+    for corpus in corpora(seed, pages):
+        others = {"/", *(path for path, _ in listings(corpus)), *(path for path, _ in legal_pages(corpus.site))}
+        kinds[corpus.site.slug] = {"articles": {s.path for s in corpus.stories}, "others": others}
+    return kinds
 
 
 def write_sites(folder: Path, pages: int, seed: int = 7) -> list[Path]:

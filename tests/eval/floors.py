@@ -38,3 +38,17 @@ PIAF_HYBRID_NDCG = 0.78
 # (measured 0.094 above keyword).
 DEMO_NDCG = {"hybrid": 0.80, "keyword": 0.71, "semantic": 0.69}
 DEMO_HYBRID_MARGIN = 0.02
+
+# Which pages are documents (tests/eval/articles.py): every article page of the bench and demo sites, short ones
+# included, and none of their homes, listings, tag, legal or service pages. Measured 1.0 and 1.0 on both.
+ARTICLES_INDEXED = 1.0
+OTHER_PAGES_SKIPPED = 1.0
+
+# Entities on real pages (tests/fixtures/gold_real), held-out half: distinct ORG+PER+LOC entities per page.
+# fr_core_news_md measured precision 0.604 and recall 0.668 with our layers (0.549 and 0.661 alone);
+# fr_core_news_sm 0.536 and 0.594 (0.418 and 0.587 alone) and does not clear these floors. The targets of
+# issue 13 (0.90 and 0.85) are not reached: docs/eval.md says where the rest of the errors lie.
+REAL_PRECISION = 0.58
+REAL_RECALL = 0.64
+# Gold dates found with exactly the gold ISO value: measured 1.0 on the held-out half.
+REAL_DATE_VALUES = 0.95

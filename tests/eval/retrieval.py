@@ -38,6 +38,7 @@ from pipeline.index import VectorIndex
 from pipeline.store import Store
 from search_api.retrieval import Filters, Mode, Retriever, search_documents
 from search_api.schemas import SearchHit
+from tests.eval.articles import evaluate_demo as evaluate_articles
 from tests.eval.shared import SHARED_EVAL, absent
 from tests.tests_support import DEMO, FIXTURES, run_ess
 
@@ -268,11 +269,13 @@ def evaluate_demo(model: str, path: Path = DEMO_QUERIES) -> dict:
         settings, built = build_demo(Settings(data_dir=Path(tmp), spacy_model=model))
         build = time.perf_counter() - start
         report = demo_report(settings, queries)
+        pages = evaluate_articles(settings)
     return {
         "embedding model": get_embedder(settings).name,
         "pages fetched": sum(counts.get("fetched", 0) for counts in built["crawl"].values()),
         "documents processed": built["process"].get("processed", 0),
         "crawl + process s": round(build, 1),
+        "pages": pages,
         **report,
     }
 

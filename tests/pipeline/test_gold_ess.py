@@ -1,4 +1,5 @@
-"""The ESS gold sentences pin the floor: the gazetteer raises ORG F1, our tagger finds the dates."""
+"""The ESS gold sentences, a regression set written by the project: the gazetteer raises ORG F1, our tagger
+finds the dates and their values."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ def test_the_gazetteer_raises_org_f1(report):
     assert ours >= 0.85 and ours > alone + 0.2
 
 
-def test_dates_are_found_where_the_model_finds_none(report):
-    assert report["model alone"]["DATE"]["f1"] == 0.0
+def test_our_date_tagger_finds_the_dates_with_their_values(report):
+    assert report["model + dates"]["DATE"]["f1"] >= 0.95  # the model has no DATE label: these are all ours
     assert report["gazetteer + model + dates"]["DATE"]["f1"] >= 0.95
     assert report["date values exact"] >= 0.95
 

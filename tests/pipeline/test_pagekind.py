@@ -112,3 +112,19 @@ def test_given_included_and_pdf_pages_are_always_kept():
     assert verdict(3, url=home, given=True) == (True, pagekind.GIVEN)
     assert verdict(3, url=home, included=True) == (True, pagekind.INCLUDED)
     assert verdict(3, url=home, kind="pdf") == (True, pagekind.REPORT)
+
+
+def test_a_heading_is_a_teaser_only_when_it_is_a_link():
+    found = body_signals(
+        '<article><h2>La SCIC du Bocage, <a href="/scic">lire</a> la suite de notre enquête</h2></article>'
+    )
+    assert found.teaser_headings == 0 and verdict(40, signals=found) == (True, pagekind.SHORT_ARTICLE)
+
+
+def test_one_teaser_on_a_paginated_page_is_a_listing_not_a_short_article():
+    card = '<article class="card"><h3><a href="/a.html">Une ressourcerie ouvre</a></h3><p>résumé</p></article>'
+    found = body_signals(card + '<a rel="prev" href="/actualites/">Précédent</a>')
+    assert verdict(60, url="https://site.example/economie/suite.html", signals=found) == (False, pagekind.LISTING)
+    assert verdict(60, url="https://site.example/economie/suite.html", signals=body_signals(card))[1] == (
+        pagekind.NO_SIGNALS
+    )

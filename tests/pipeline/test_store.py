@@ -65,10 +65,23 @@ def test_fts_query_of_at_least_two_terms_lists_every_pair():
     assert fts_query(["a", "b", "c"], needed=2) == '("a" AND "b") OR ("a" AND "c") OR ("b" AND "c")'
 
 
-@pytest.mark.parametrize("query", ['"', "NEAR(a b)", "a* OR -b", "((", "' OR 1=1 --", "col:val", "^x", "\x00"])
-def test_any_query_text_is_safe(store, query):
+@pytest.mark.parametrize(
+    ("query", "hits"),
+    [
+        ('"', []),
+        ('"Coorace', ["d1:0"]),
+        ("NEAR(Coorace structures)", ["d1:0"]),
+        ("Coorace* OR -Grasse", ["d1:0", "d1:1"]),
+        ("((Grasse", ["d1:1"]),
+        ("' OR 1=1 --", []),
+        ("text:Grasse", ["d1:1"]),
+        ("^x", []),
+        ("\x00", []),
+    ],
+)
+def test_query_syntax_is_read_as_words(store, query, hits):
     save(store)
-    store.keyword_search(query, 10)
+    assert sorted(chunk for chunk, _, _ in store.keyword_search(query, 10)) == hits
 
 
 def test_query_terms_drop_function_words_and_fold():
