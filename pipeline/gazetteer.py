@@ -1,7 +1,8 @@
 """The ESS gazetteer (corpus/entities.toml): canonical names, types and aliases, as EntityRuler patterns.
 
 Canonical keys fold what analysts consider the same name: case, accents, typographic apostrophes,
-leading articles and prepositions ("le Coorace", "du Labo de l'ESS") and dotted acronyms ("C.R.E.S.S.").
+leading articles and prepositions ("le Coorace", "du Labo de l'ESS"), honorifics ("Mme Wilson") and dotted
+acronyms ("C.R.E.S.S.").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ LABELS = ("ORG", "LOC", "PER", "MISC")
 LEADING = re.compile(
     r"^(?:(?:de\s+la|de\s+l'|du|des|de|d'|au|aux|à\s+la|à\s+l'|à)\s+|d')?(?:(?:le|la|les)\s+|l')?", re.I
 )
+HONORIFIC = re.compile(r"^(?:m\.|mm\.|mme|mmes|mlle|mlles|me|dr|pr|mgr|monsieur|madame|mademoiselle)\s+", re.I)
 DOTTED = re.compile(r"^(?:[^\W\d_]\.){2,}[^\W\d_]?\.?$")
 
 
@@ -42,9 +44,11 @@ def strip_accents(text: str) -> str:
 
 
 def entity_key(text: str) -> str:
-    """The canonical key of a name: "le C.R.E.S.S." and "Cress" and "CRESS" give "cress"."""
+    """The canonical key of a name: "le C.R.E.S.S." and "Cress" and "CRESS" give "cress"; "Mme Wilson" and
+    "Wilson" give "wilson" (the span keeps its honorific, the entity does not)."""
     name = " ".join(text.replace("\u2019", "'").split()).strip(" .,;:«»\"'()")
     name = LEADING.sub("", name, count=1) or name
+    name = HONORIFIC.sub("", name, count=1) or name
     if DOTTED.match(name):
         name = name.replace(".", "")
     return strip_accents(name).casefold()

@@ -41,7 +41,14 @@ PREPOSITIONS = {
     "lors",
     "via",
 }
-OF = {"de", "du", "des", "d'"}  # shed before places and organisations, kept in names ("de Gaulle")
+OF = {"de", "du", "des", "d'"}
+LOWERCASE_ARTICLES = {"le", "la", "les", "l'"}  # a name's own article is capitalised ("Le Havre", "La Poste")
+SEPARATORS = {
+    "|",
+    "\n",
+    "•",
+    "·",
+}  # page-furniture separators: a name never runs across them
 TRAILING = PREPOSITIONS | OF | {"l'", "le", "la", "les", "un", "une", "et", "ou", "qu'", "que", "-", ",", "(", "«"}
 WEEKDAYS_MONTHS = {
     "lundi",
@@ -130,19 +137,34 @@ def model_text(text: str) -> str:
 
 
 class Lexicon:
-    """French common words (nouns, adjectives, verbs, adverbs and their inflected forms), from the
-    lemmatizer tables the spaCy model ships, and French function words. The tables also hold words that
-    are names too ("paris", "rennes", "lille"), so a document must confirm a word's common use."""
+    """French common words from the lemmatizer tables the spaCy model ships (lemmas by part of speech, and
+    inflected and irregular forms), and French function words. Nouns and adjectives of these tables are
+    also names ("paris", "rennes", "orange"): a document must confirm their common use. A verb or adverb
+    form ("Abonnez", "Concrètement") needs no confirmation."""
 
     def __init__(self, lookups):
-        index = lookups.get_table("lemma_index") if lookups and lookups.has_table("lemma_index") else {}
-        self.lemmas = frozenset(word for pos in index.keys() for word in index[pos])
-        self.forms = lookups.get_table("lemma_lookup") if lookups and lookups.has_table("lemma_lookup") else {}
+        tables = (
+            {name: lookups.get_table(name) for name in ("lemma_index", "lemma_lookup", "lemma_exc")} if lookups else {}
+        )
+        index, exceptions = tables.get("lemma_index", {}), tables.get("lemma_exc", {})
+        self.nominal = frozenset(w for pos in ("noun", "adj") if pos in index for w in index[pos])
+        self.verbal = frozenset(w for pos in ("verb", "adv") if pos in index for w in index[pos])
+        self.forms = tables.get("lemma_lookup", {})  # a spaCy Table: looked up by string
+        self.verb_forms = exceptions.get("verb", {}) if exceptions else {}
+
+    def lemma(self, word: str) -> str:
+        lower = word.lower()
+        return (self.verb_forms.get(lower) or self.forms.get(lower) or [lower])[0]
 
     def common(self, word: str) -> bool:
+        return self.verbal_form(word) or self.lemma(word) in self.nominal or word.lower() in self.nominal
+
+    def verbal_form(self, word: str) -> bool:
+        """A verb or adverb form that is no noun or adjective ("Abonnez", "Concrètement"; not "Orange")."""
         lower = word.lower()
-        lemma = (self.forms.get(lower) or [lower])[0]
-        return lemma in self.lemmas or lower in self.lemmas
+        verbal = lower in self.verb_forms or self.lemma(word) in self.verbal or lower in self.verbal
+        nominal = lower in self.nominal or (self.forms.get(lower) or [lower])[0] in self.nominal
+        return verbal and not nominal
 
     @staticmethod
     def function_word(word: str) -> bool:
@@ -156,13 +178,13 @@ def sentence_initial(doc: Doc, char: int) -> bool:
 
 
 def trimmed(span: Span) -> Span | None:
-    """The span within its first line, without leading prepositions (nor an elided article before an
-    acronym: "l'AG"), nor trailing prepositions, articles and elisions."""
+    """The span within its first line, without leading prepositions or lowercase articles (nor an elided
+    article before a place or an acronym: "L'Europe", "l'AG"), nor trailing prepositions and articles."""
     doc, start, end = span.doc, span.start, span.end
-    breaks = [t.i for t in span if "\n" in t.text]
+    breaks = [t.i for t in span if t.text.strip() in SEPARATORS or "\n" in t.text]
     end = breaks[0] if breaks and breaks[0] > start else end
     leading = PREPOSITIONS if span.label_ == "PER" else PREPOSITIONS | OF
-    while start < end and (doc[start].lower_ in leading or elided_before_acronym(doc, start, end)):
+    while start < end and (sheds_first(doc[start], leading) or elided_article(span.label_, doc, start, end)):
         start += 1
     while end > start and doc[end - 1].lower_ in TRAILING:
         end -= 1
@@ -173,8 +195,15 @@ def trimmed(span: Span) -> Span | None:
     return Span(doc, start, end, label=span.label_)
 
 
-def elided_before_acronym(doc: Doc, start: int, end: int) -> bool:
-    return doc[start].lower_ in ("l'", "d'") and start + 1 < end and doc[start + 1].text.isupper()
+def sheds_first(token, leading: set[str]) -> bool:
+    return token.lower_ in leading or token.is_space or token.text in LOWERCASE_ARTICLES
+
+
+def elided_article(label: str, doc: Doc, start: int, end: int) -> bool:
+    """ "L'Europe" (places never start with an elided article) and "l'AG" (nor do acronyms)."""
+    if doc[start].lower_ not in ("l'", "d'") or start + 1 >= end:
+        return False
+    return label == "LOC" or doc[start + 1].text.isupper()
 
 
 def relabelled(span: Span) -> Span:
@@ -207,7 +236,7 @@ class SpanCleaner:
             return "common noun cut from a phrase"
         if self.common_phrase(kept) and self.only_sentence_initial(kept):
             return "sentence-initial common words"
-        if kept.label_ == "MISC" and self.whole_line(kept):
+        if self.whole_line(kept) and (kept.label_ == "MISC" or self.lone_common_word(kept)):
             return "page furniture line"
         if kept[0].lower_ in TITLES and kept[0].is_lower:
             return "function title"
@@ -221,8 +250,10 @@ class SpanCleaner:
     def common_phrase(self, span: Span) -> bool:
         """A capitalised common word followed only by lowercase words ("Reprise", "Suite à l'appel"), the word
         a function word or one the document also writes in lowercase."""
-        first = span[0]
-        confirmed = self.lexicon.function_word(first.text) or first.lower_ in self.lowercase
+        first, lexicon = span[0], self.lexicon
+        confirmed = (
+            lexicon.function_word(first.text) or lexicon.verbal_form(first.text) or first.lower_ in self.lowercase
+        )
         return confirmed and self.common_word(first) and not any(t.text[:1].isupper() for t in span[1:])
 
     def only_sentence_initial(self, span: Span) -> bool:
@@ -237,6 +268,10 @@ class SpanCleaner:
                 return False
             found = self.doc.text.find(span.text, found + 1)
         return True
+
+    def lone_common_word(self, span: Span) -> bool:
+        """One common word ("Horaires", "Crédits") that the document never capitalises inside a sentence."""
+        return len(span) == 1 and self.common_word(span[0]) and span.text not in self.mid_sentence
 
     def demonym(self, span: Span) -> bool:
         """ "les Lyonnais", "Français": inhabitants, not a place (nor an organisation or a person)."""

@@ -74,10 +74,14 @@ def test_names_are_kept_as_they_are(nlp, text, surface, label):
     assert cleaned(nlp, text, surface, label) == (surface, label)
 
 
-def test_a_lowercase_use_elsewhere_confirms_a_sentence_initial_common_word(nlp):
-    text = "Régions : le bilan. Les régions financent les PTCE."
-    assert cleaned(nlp, text, "Régions", "LOC") == "sentence-initial common words"
-    assert cleaned(nlp, "Régions : le bilan.", "Régions", "LOC") == ("Régions", "LOC")
+def test_a_sentence_initial_noun_is_dropped_only_when_the_text_also_writes_it_in_lowercase(nlp):
+    assert cleaned(nlp, "Orange : le bilan du groupe.", "Orange", "ORG") == ("Orange", "ORG")
+    assert cleaned(nlp, "Orange : le bilan. Une robe orange.", "Orange", "ORG") == "sentence-initial common words"
+
+
+def test_a_sentence_initial_verb_or_adverb_needs_no_confirmation(nlp):
+    assert cleaned(nlp, "Abonnez-vous à la lettre.", "Abonnez", "PER") == "sentence-initial common words"
+    assert cleaned(nlp, "Concrètement, rien ne change.", "Concrètement", "LOC") == "sentence-initial common words"
 
 
 def test_gazetteer_names_match_with_typographic_apostrophes(nlp):
