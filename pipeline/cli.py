@@ -289,15 +289,15 @@ def search(
 ) -> None:
     """Search the processed documents from the command line, with the API's filters."""
     from search_api.deps import Resources
-    from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, Retriever, search_documents
+    from search_api.retrieval import Filters, Mode, Retriever, is_publication_date, search_documents
     from search_api.snippets import plain
 
     settings = Settings()
     if mode not in Mode.__members__:
         fail(f"--mode must be one of {', '.join(Mode.__members__)}, not {mode!r}")
     for name, value in (("--since", since), ("--until", until)):
-        if value and not PUBLICATION_DATE.fullmatch(value):
-            fail(f"{name} takes YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+        if value and not is_publication_date(value):
+            fail(f"{name} takes a calendar date YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
     resources = Resources.open(settings)
     if resources.problem:
         fail(resources.problem)

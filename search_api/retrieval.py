@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from pipeline.embed import Embedder
@@ -16,7 +17,26 @@ from search_api.snippets import snippet
 
 RRF_K = 60
 PUBLICATION_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")  # YYYY, YYYY-MM or YYYY-MM-DD
+DATE_FORMATS = {4: "%Y", 7: "%Y-%m", 10: "%Y-%m-%d"}
 CANDIDATES = 200  # chunks each ranking reads before fusion
+
+
+def is_publication_date(value: str) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD naming a real calendar year, month or day (not 2024-13-45)."""
+    if not PUBLICATION_DATE.fullmatch(value):
+        return False
+    try:
+        datetime.strptime(value, DATE_FORMATS[len(value)])
+    except ValueError:
+        return False
+    return True
+
+
+def publication_date(value: str | None) -> str | None:
+    """Pydantic validator of a date filter."""
+    if value is not None and not is_publication_date(value):
+        raise ValueError("not a calendar date of the form YYYY, YYYY-MM or YYYY-MM-DD")
+    return value
 
 
 class Mode(StrEnum):

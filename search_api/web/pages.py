@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from pipeline.overview import sources_overview
 from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
 from search_api.facets import ENTITY_TYPES
-from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, also_on, empty_response, search_documents
+from search_api.retrieval import Filters, Mode, also_on, empty_response, is_publication_date, search_documents
 from search_api.routers.entities import UnknownEntity, build_entity_page
 from search_api.routers.search import MAX_QUERY_CHARS
 from search_api.web.charts import Bar, source_bars, timeline
@@ -64,8 +64,8 @@ class SearchForm:
         self.page = min(int(page), MAX_PAGE) if page.isdigit() and int(page) > 0 else 1
 
     def date(self, value: str | None, name: str) -> str | None:
-        if value and not PUBLICATION_DATE.fullmatch(value):
-            self.problems.append(f"La {name} « {value} » n'est pas de la forme AAAA, AAAA-MM ou AAAA-MM-JJ.")
+        if value and not is_publication_date(value):
+            self.problems.append(f"La {name} « {value} » n'est pas une date de la forme AAAA, AAAA-MM ou AAAA-MM-JJ.")
             return None
         return value or None
 

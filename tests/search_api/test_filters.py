@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def sources_of(client, **params) -> list[str]:
     body = client.get("/search", params={"q": "emploi coopération économie locale", "limit": 20, **params}).json()
@@ -21,6 +23,15 @@ def test_date_filters_bound_publication(client):
     hits = client.get("/search", params={"q": "emploi", "date_to": "2025-03-10", "limit": 20}).json()["hits"]
     assert hits and all(hit["published"] <= "2025-03-10" for hit in hits)
     assert client.get("/search", params={"q": "emploi", "date_to": "mars"}).status_code == 422
+
+
+@pytest.mark.parametrize("value", ["2024-13-45", "2025-02-30", "2024-00", "2024-1-05"])
+def test_an_impossible_calendar_date_is_a_loud_422(client, value):
+    response = client.get("/search", params={"q": "emploi", "date_from": value})
+    assert response.status_code == 422
+    assert "date_from" in response.json()["message"] and "calendar date" in response.json()["message"]
+    page = client.get("/", params={"q": "emploi", "date_to": value}).text
+    assert f"« {value} »" in page and "pas une date de la forme" in page
 
 
 def test_entity_filter_keeps_documents_that_name_it(client):
