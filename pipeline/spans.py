@@ -171,9 +171,10 @@ class Lexicon:
         return word.lower() in STOP_WORDS
 
 
-def sentence_initial(doc: Doc, char: int) -> bool:
-    """Whether the text before ``char`` ends a sentence, a line or a quotation (or there is none)."""
-    before = doc.text[:char].rstrip(" \t")
+def sentence_initial(text: str, char: int, window: int = 16) -> bool:
+    """Whether the text before ``char`` ends a sentence, a line or a quotation (or there is none); only the
+    last ``window`` characters are read, so that a document's tokens cost linear time."""
+    before = text[max(0, char - window) : char].rstrip(" \t")
     return not before or before[-1] in SENTENCE_END
 
 
@@ -217,8 +218,8 @@ class SpanCleaner:
     """Cleans the non-gazetteer spans of one document; says why a span is dropped."""
 
     def __init__(self, doc: Doc, lexicon: Lexicon):
-        self.doc, self.lexicon = doc, lexicon
-        self.mid_sentence = {t.text for t in doc if t.is_title and not sentence_initial(doc, t.idx)}
+        self.doc, self.lexicon, self.text = doc, lexicon, doc.text  # Doc.text is rebuilt on every access
+        self.mid_sentence = {t.text for t in doc if t.is_title and not sentence_initial(self.text, t.idx)}
         self.lowercase = {t.text for t in doc if t.is_lower}
 
     def clean(self, span: Span) -> Span | str:
@@ -258,15 +259,15 @@ class SpanCleaner:
 
     def only_sentence_initial(self, span: Span) -> bool:
         """Capitalised only where a sentence starts: at this place, and wherever else the text repeats it."""
-        if not sentence_initial(self.doc, span.start_char):
+        if not sentence_initial(self.text, span.start_char):
             return False
         if len(span) == 1:
             return span.text not in self.mid_sentence
-        found = self.doc.text.find(span.text)
+        found = self.text.find(span.text)
         while found >= 0:
-            if not sentence_initial(self.doc, found):
+            if not sentence_initial(self.text, found):
                 return False
-            found = self.doc.text.find(span.text, found + 1)
+            found = self.text.find(span.text, found + 1)
         return True
 
     def lone_common_word(self, span: Span) -> bool:
@@ -282,7 +283,7 @@ class SpanCleaner:
         return before in DETERMINERS or (self.lexicon.common(token.text) and token.lower_ in self.lowercase)
 
     def whole_line(self, span: Span) -> bool:
-        text = self.doc.text
+        text = self.text
         line_start = text.rfind("\n", 0, span.start_char) + 1
         line_end = text.find("\n", span.end_char)
         return text[line_start : len(text) if line_end < 0 else line_end].strip() == span.text.strip()
