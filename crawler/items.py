@@ -2,20 +2,18 @@
 
 from dataclasses import dataclass
 
+from pipeline.archive import Exchange
+
 
 @dataclass
 class FetchedResponse:
+    """An HTTP exchange to archive, with its place in the crawl."""
+
     source: str
     key: str  # canonical URL: the crawl-state key
-    url: str
-    status: int
-    reason: str
-    request_headers: list[tuple[str, str]]
-    headers: list[tuple[str, str]]
-    body: bytes
     role: str  # page | feed | sitemap
     depth: int
-    fetched_at: str
+    exchange: Exchange
 
 
 @dataclass
@@ -25,3 +23,8 @@ class FetchFailure:
     url: str
     error: str
     fetched_at: str
+
+
+def count(stats, source: str, what: str) -> None:
+    """One more ``what`` for ``source`` in Scrapy's stats (``ess/<source>/<what>``), as run summaries read them."""
+    stats.inc_value(f"ess/{source}/{what}")

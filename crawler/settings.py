@@ -1,4 +1,4 @@
-"""Scrapy settings: polite defaults. ``ess crawl`` overrides some from the ESS settings object."""
+"""Scrapy settings: polite defaults; what the ESS settings object decides is set from it (crawler.run)."""
 
 BOT_NAME = "ess_press_search"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -8,14 +8,10 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 RETRY_ENABLED = True
@@ -38,9 +34,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"crawler.pipelines.WarcArchivePipeline": 300}
 EXTENSIONS = {"crawler.progress.Progress": 500}
 
-# Set by `ess crawl` from the ESS settings object.
-ESS_DATA_DIR = "corpus/data"
-ESS_WARC_MAX_BYTES = 100 * 1024 * 1024
+# The delay, timeout, largest body, User-Agent, data directory and recrawl policy come from the one settings
+# object (pipeline.config.Settings), which crawler.run.scrapy_settings passes whole as ESS_SETTINGS.
 ESS_COMMAND = "crawl"
-ESS_RECRAWL_REVALIDATE_DAYS = 7.0
 ESS_PROGRESS_SECONDS = 2.0

@@ -52,6 +52,8 @@ ON CONFLICT(url) DO UPDATE SET
 
 
 class CrawlState:
+    """The crawl state, read and written by crawls; readers use ``CrawlState.reader``."""
+
     def __init__(self, path: Path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path, timeout=30)
@@ -59,6 +61,15 @@ class CrawlState:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; no fsync on every page
         self.db.executescript(SCHEMA)
+
+    @classmethod
+    def reader(cls, path: Path) -> CrawlState:
+        """The state opened read-only (``mode=ro``): no directory made, no schema run, no journal mode set, so
+        a reader never writes, even while a crawl does."""
+        state = cls.__new__(cls)
+        state.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        state.db.row_factory = sqlite3.Row
+        return state
 
     def get(self, url: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM pages WHERE url = ?", (url,)).fetchone()

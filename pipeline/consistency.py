@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pipeline import queries
 from pipeline.index import VectorIndex
 from pipeline.store import Store
 
@@ -31,17 +32,13 @@ class Agreement:
 def compare(store: Store, index: VectorIndex) -> Agreement:
     """Every chunk id of the store against the keyword table and the vector index."""
     db = store.db
-    stored = {row[0] for row in db.execute("SELECT id FROM chunks")}
-    keyword = {row[0] for row in db.execute("SELECT c.id FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid")}
-    orphan_rows = db.execute("SELECT rowid FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)")
-    keyword_orphans = {f"fts rowid {row[0]}" for row in orphan_rows}
+    stored, keyword = queries.chunk_ids(db), queries.keyword_chunk_ids(db)
+    keyword_orphans = {f"fts rowid {rowid}" for rowid in queries.orphan_keyword_rows(db)}
     vectors = index.ids()
     result = Agreement(len(stored), store.keyword_rows(), len(vectors))
     result.note("chunks missing from the keyword table", stored - keyword)
     result.note("keyword rows without a chunk", keyword_orphans)
     result.note("chunks missing from the vector index", stored - vectors)
     result.note("vectors without a chunk", vectors - stored)
-    chunkless = db.execute("SELECT id FROM documents WHERE no_text = 0 AND id NOT IN (SELECT doc_id FROM chunks)")
-    without = {row[0] for row in chunkless}
-    result.note("documents with text but no chunk", without)
+    result.note("documents with text but no chunk", set(queries.documents_without_chunks(db)))
     return result

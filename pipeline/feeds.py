@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urljoin
 
-from crawler.listings import feed_links, news_sitemap_links
-from crawler.urls import canonical_url
+from pipeline.listings import feed_links, news_sitemap_links
+from pipeline.urls import canonical_url
 from pipeline.warc import RawPage, read_body
 
 

@@ -12,14 +12,13 @@ import json
 import logging
 import re
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
-from crawler.archive import WarcArchive
+from pipeline.archive import WarcArchive, now_iso
 from pipeline.config import Settings
 
 log = logging.getLogger(__name__)
@@ -35,10 +34,6 @@ MAX_FILE_BYTES = 50 * 1024 * 1024  # also the largest record read from a WARC fi
 JSON_FIELDS = ("id", "url", "title", "text", "published", "source")
 HEADER_UNSAFE = re.compile(r"[\x00-\x1f\x7f]")  # url and source become WARC header values: no CR/LF, no controls
 INVALID_CHARS = re.compile(r"[\x00\ud800-\udfff]")  # NULs, and lone surrogates from "\ud800" escapes
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Ingester:

@@ -11,13 +11,16 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline import dates  # noqa: F401 - registers the "french_dates" component
+from pipeline import (
+    dates,  # noqa: F401 - registers the "french_dates" component
+    gazetteer,
+)
 from pipeline.dates import normalise_date
 from pipeline.gazetteer import Entry, entity_key, load_gazetteer, ruler_patterns
 from pipeline.spans import Lexicon, SpanCleaner, model_text
 from pipeline.store import Mention
 
-LABELS = {"PER", "ORG", "LOC", "MISC", "DATE"}
+LABELS = {*gazetteer.LABELS, "DATE"}  # what becomes a mention
 MAX_ENTITY_CHARS = 80
 MAX_ENTITY_TOKENS = 10
 PIECE_CHARS = 100_000

@@ -118,3 +118,12 @@ def check(db: sqlite3.Connection) -> None:
     if current != VERSION:
         advice = "ess process --rebuild" if current == 0 else "ess process"
         raise SchemaError(f"the store has schema {current}, this program reads {VERSION}: run `{advice}`")
+
+
+def stored_version(path) -> int | None:
+    """The schema version of the store at ``path`` (0 before versions existed), None when it has no documents
+    table; read without writing."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        if not db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]:
+            return None
+        return db.execute("PRAGMA user_version").fetchone()[0]

@@ -16,6 +16,7 @@ from pipeline.gazetteer import Entry, entity_key, strip_accents
 from pipeline.schema import check, migrate
 
 WORD = re.compile(r"\w+", re.UNICODE)
+DOCUMENT_KINDS = ("html", "pdf", "text")  # an HTML page, a PDF report, an ingested text or JSON document
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Document:
     id: str
     url: str
     source: str
-    kind: str
+    kind: str  # one of DOCUMENT_KINDS
     text: str
     raw_hash: str
     title: str | None = None
@@ -118,15 +119,6 @@ def fts_query(terms: list[str], needed: int = 1) -> str:
     return " OR ".join("(" + " AND ".join(group) + ")" for group in groups)
 
 
-def skipped_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
-    """Source -> reason -> archived pages skipped for it."""
-    counts: dict[str, dict[str, int]] = {}
-    rows = db.execute("SELECT source, reason, count(*) FROM skipped GROUP BY source, reason ORDER BY source, 3 DESC")
-    for source, reason, n in rows:
-        counts.setdefault(source, {})[reason] = n
-    return counts
-
-
 class Store:
     def __init__(self, path: Path, readonly: bool = False):
         self.path = Path(path)
@@ -172,9 +164,6 @@ class Store:
             "ORDER BY skipped_at DESC, url",
             (source, reason),
         ).fetchall()
-
-    def skipped_counts(self) -> dict[str, dict[str, int]]:
-        return skipped_counts(self.db)
 
     def skipped_page(self, page_id: str) -> sqlite3.Row | None:
         return self.db.execute("SELECT * FROM skipped WHERE id = ?", (page_id,)).fetchone()

@@ -11,11 +11,10 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from crawler.archive import read_response_body
-from crawler.urls import canonical_url
+from pipeline.archive import GONE_STATUSES, read_response_body
+from pipeline.urls import canonical_url
 
 log = logging.getLogger(__name__)
-GONE_STATUSES = {"404", "410"}
 ROLES = ("page", "feed", "sitemap")
 
 
@@ -35,7 +34,7 @@ class RawPage:
 
     @property
     def gone(self) -> bool:
-        return self.status in (404, 410)
+        return self.status in GONE_STATUSES
 
 
 def _page_records(path: Path) -> Iterator[RawPage]:
@@ -49,7 +48,7 @@ def _page_records(path: Path) -> Iterator[RawPage]:
             role = headers.get_header("ESS-Role")
             page = record.rec_type in ("response", "resource") and role in ROLES
             status = record.http_headers.get_statuscode() if record.http_headers else "200"  # resources: files
-            page = page and (status == "200" or status in GONE_STATUSES)
+            page = page and (status == "200" or int(status or 0) in GONE_STATUSES)
             body_hash = hashlib.sha256(record.content_stream().read()).hexdigest() if page else ""
             offset, length = records.get_record_offset(), records.get_record_length()  # reads the record to its end
             member = records.reader.decompressor  # the record's gzip member; None in an uncompressed WARC

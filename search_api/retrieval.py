@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from pipeline import queries as facets
 from pipeline.embed import Embedder
-from pipeline.entity_queries import documents_matching
 from pipeline.index import VectorIndex
+from pipeline.queries import documents_matching
 from pipeline.store import Store
-from search_api import facets
 from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit, SearchResponse
 from search_api.snippets import snippet
 

@@ -24,7 +24,7 @@ def ess_command(settings, *args: str, **env: str) -> tuple[list[str], dict[str, 
         "ESS_SPACY_MODEL": settings.spacy_model,
         **env,
     }
-    return [sys.executable, "-m", "pipeline.cli", *args], variables
+    return [sys.executable, "-m", "search_api.cli", *args], variables
 
 
 def run_ess(settings, *args: str, timeout: int = 300, **env: str) -> subprocess.CompletedProcess:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urljoin
 
 import scrapy
@@ -32,13 +31,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from crawler.archive import read_response_body
-from crawler.items import FetchedResponse, FetchFailure
-from crawler.listings import XML_ENTITY, feed_links
+from crawler.items import FetchedResponse, FetchFailure, count
 from crawler.middlewares import Refused
 from crawler.registry import Source
 from crawler.state import CrawlState
-from crawler.urls import MAX_URL_LENGTH, canonical_url, clean_url
+from pipeline.archive import Exchange, now_iso, read_response_body
+from pipeline.config import Settings
+from pipeline.listings import XML_ENTITY, feed_links
+from pipeline.urls import MAX_URL_LENGTH, canonical_url, clean_url
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml")
 KEPT_EXTENSIONS = {"pdf"}
@@ -55,10 +55,6 @@ ERROR_NAMES = {
 MAX_SITEMAP_DEPTH = 2  # a sitemap index may list indexes once more; deeper, it is an endless chain
 MAX_LINKS_PER_PAGE = 5000  # links read from one page; past them, a link farm or a generated trap
 ANCHOR = re.compile(rb"<a[\s>]", re.I)
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def content_type(response: Response) -> str:
@@ -126,7 +122,7 @@ class SourcesSpider(scrapy.Spider):
     @property
     def revalidate_after(self) -> timedelta:
         """Age past which a known page is asked again whatever its sitemap ``lastmod`` says."""
-        return timedelta(days=self.settings.getfloat("ESS_RECRAWL_REVALIDATE_DAYS"))
+        return timedelta(days=self.ess.recrawl_revalidate_days)
 
     def on_robots(self, robotparser, request) -> None:
         """Sitemaps named in a robots.txt the robots middleware just read (no second fetch of it)."""
@@ -160,13 +156,14 @@ class SourcesSpider(scrapy.Spider):
             self.count(request.meta.get("source", "?"), "skipped/redirect_to_known_url")
 
     @property
-    def data_dir(self) -> Path:
-        return Path(self.settings.get("ESS_DATA_DIR"))
+    def ess(self) -> Settings:
+        """The one settings object (data directory layout, recrawl policy)."""
+        return self.settings["ESS_SETTINGS"]
 
     @property
     def state(self) -> CrawlState:
         if not hasattr(self, "_state"):
-            self._state = CrawlState(self.data_dir / "crawl.sqlite")
+            self._state = CrawlState(self.ess.crawl_db)
         return self._state
 
     def closed(self, reason: str) -> None:
@@ -271,7 +268,7 @@ class SourcesSpider(scrapy.Spider):
     # --- bookkeeping ------------------------------------------------------------------------------
 
     def count(self, source: str, what: str) -> None:
-        self.crawler.stats.inc_value(f"ess/{source}/{what}")
+        count(self.crawler.stats, source, what)
 
     def on_error(self, failure):
         request = failure.request
@@ -305,19 +302,18 @@ class SourcesSpider(scrapy.Spider):
         return f"errors/{ERROR_NAMES.get(name, name)}"
 
     def item(self, response: Response) -> FetchedResponse:
-        return FetchedResponse(
-            source=response.meta["source"],
-            key=canonical_url(response.url),
+        exchange = Exchange(
             url=response.url,
             status=response.status,
             reason=response_reason(response),
             request_headers=decoded_headers(response.request.headers),
-            headers=decoded_headers(response.headers),
+            response_headers=decoded_headers(response.headers),
             body=response.body,
-            role=response.meta["role"],
-            depth=response.meta["ess_depth"],
             fetched_at=now_iso(),
+            extra={},
         )
+        meta = response.meta
+        return FetchedResponse(meta["source"], canonical_url(response.url), meta["role"], meta["ess_depth"], exchange)
 
     def content(self, response: Response) -> Response | None:
         """The response to read: itself, or on 304 its archived copy (None when links need not be read again).
@@ -331,7 +327,7 @@ class SourcesSpider(scrapy.Spider):
         row = self.state.get(canonical_url(response.url))
         if row is None or row["warc_file"] is None:
             return None
-        body = read_response_body(self.data_dir / "raw", row["warc_file"], row["warc_offset"])
+        body = read_response_body(self.ess.raw_dir, row["warc_file"], row["warc_offset"])
         headers = {"Content-Type": row["content_type"] or "text/html"}
         return HtmlResponse(response.url, body=body, headers=headers, request=response.request)
 

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
-from pipeline import entity_queries
+from pipeline import queries
+from pipeline.gazetteer import LABELS
 from search_api.csv_export import CSV_RESPONSE, MENTION_COLUMNS, csv_response, mention_rows
 from search_api.deps import StoreDep
-from search_api.schemas import (
-    Cooccurring,
-    EntityDocument,
-    EntityList,
-    EntityPage,
-    EntitySummary,
-    MonthCount,
-    SourceCount,
-    UnknownEntityOut,
-)
+from search_api.entity_pages import UnknownEntity, build_entity_page
+from search_api.schemas import EntityList, EntityPage, EntitySummary, UnknownEntityOut
 
 router = APIRouter(prefix="/entities", tags=["entities"])
-Label = Literal["ORG", "LOC", "PER", "MISC"]
+Label = Literal[LABELS]
 
 
 def summary(row) -> EntitySummary:
@@ -48,37 +40,8 @@ def list_entities(
 ) -> EntityList:
     if store is None:
         return EntityList(total=0, limit=limit, offset=offset, entities=[])
-    total, rows = entity_queries.list_entities(store.db, q, type, source, sort, limit, offset)
+    total, rows = queries.list_entities(store.db, q, type, source, sort, limit, offset)
     return EntityList(total=total, limit=limit, offset=offset, entities=[summary(r) for r in rows])
-
-
-class UnknownEntity(LookupError):
-    def __init__(self, name: str, closest: list[str]):
-        super().__init__(f"no entity named {name!r}")
-        self.closest = closest
-
-
-def build_entity_page(db, name: str, limit: int = 20, offset: int = 0) -> EntityPage:
-    """The page of the entity a name or alias designates; UnknownEntity (with the closest names) otherwise."""
-    entity = entity_queries.resolve(db, name)
-    if entity is None:
-        raise UnknownEntity(name, entity_queries.closest_names(db, name))
-    facts = entity_queries.profile(db, entity["id"])
-    documents = entity_queries.documents_of(db, entity["id"], limit, offset)
-    return EntityPage(
-        name=entity["name"],
-        type=entity["label"],
-        aliases=json.loads(entity["aliases"] or "[]"),
-        gazetteer=bool(entity["gazetteer"]),
-        mentions=facts["totals"]["mentions"],
-        documents=facts["totals"]["documents"],
-        by_source=[SourceCount(**dict(r)) for r in facts["by_source"]],
-        by_month=[MonthCount(**dict(r)) for r in facts["by_month"]],
-        cooccurring=[
-            Cooccurring(name=r["name"], type=r["label"], documents=r["documents"]) for r in facts["cooccurring"]
-        ],
-        document_list=[EntityDocument(**dict(r)) for r in documents],
-    )
 
 
 @router.get(
@@ -109,8 +72,8 @@ def entity_page(
 
 
 def mentions_csv(db, name: str) -> Response:
-    entity = entity_queries.resolve(db, name)
+    entity = queries.resolve(db, name)
     if entity is None:
-        raise UnknownEntity(name, entity_queries.closest_names(db, name))
-    mentions = entity_queries.mentions_of(db, entity["id"])
+        raise UnknownEntity(name, queries.closest_names(db, name))
+    mentions = queries.mentions_of(db, entity["id"])
     return csv_response(MENTION_COLUMNS, mention_rows(mentions), f"ess-entity-{entity['key']}.csv")

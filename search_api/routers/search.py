@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AfterValidator, StringConstraints
 
+from pipeline.store import DOCUMENT_KINDS
 from search_api.csv_export import CSV_RESPONSE, SEARCH_COLUMNS, csv_response, search_rows
 from search_api.deps import RetrieverDep
 from search_api.retrieval import Filters, Mode, empty_response, publication_date, search_documents
@@ -40,7 +41,7 @@ def search(
     date_to: Annotated[DateFilter, Query(description="Published on or before (YYYY[-MM[-DD]]).")] = None,
     entity: Annotated[list[str] | None, Query(description="Documents naming this entity (repeatable: all).")] = None,
     exclude_gone: Annotated[bool, Query(description="Leave out pages that now answer 404/410.")] = False,
-    kind: Annotated[list[Literal["html", "pdf", "text"]] | None, Query(description="Only these kinds.")] = None,
+    kind: Annotated[list[Literal[DOCUMENT_KINDS]] | None, Query(description="Only these kinds.")] = None,
     lang: Annotated[list[LanguageCode] | None, Query(description="Only these languages (fr, en…).")] = None,
     collapse: Annotated[
         bool, Query(description="One hit per cluster of duplicates, with the others in also_on.")

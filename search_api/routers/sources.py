@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from pipeline.overview import sources_overview
+from crawler.overview import sources_overview
 from search_api.deps import ResourcesDep, StoreDep
 from search_api.schemas import SourceInfo
 

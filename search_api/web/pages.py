@@ -15,11 +15,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from pipeline.overview import sources_overview
+from crawler.overview import sources_overview
+from pipeline.gazetteer import LABELS as ENTITY_TYPES
+from pipeline.store import DOCUMENT_KINDS
 from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
-from search_api.facets import ENTITY_TYPES
+from search_api.entity_pages import UnknownEntity, build_entity_page
 from search_api.retrieval import Filters, Mode, also_on, empty_response, is_publication_date, search_documents
-from search_api.routers.entities import UnknownEntity, build_entity_page
 from search_api.routers.search import MAX_QUERY_CHARS
 from search_api.web.charts import Bar, source_bars, timeline
 from search_api.web.highlight import highlighted
@@ -29,7 +30,6 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 10
 MAX_PAGE = 100
-KINDS = ("html", "pdf", "text")
 MODE_LABELS = {"hybrid": "Hybride", "semantic": "Sémantique", "keyword": "Mots-clés"}
 
 
@@ -57,7 +57,7 @@ class SearchForm:
         self.mode = query.get("mode", "hybrid") if query.get("mode") in Mode.__members__ else "hybrid"
         self.sources = [s for s in query.getlist("source") if s.strip()]
         self.entities = [e.strip() for e in query.getlist("entity") if e.strip()]  # the form sends an empty box
-        self.kinds = [k for k in query.getlist("kind") if k in KINDS]
+        self.kinds = [k for k in query.getlist("kind") if k in DOCUMENT_KINDS]
         self.date_from = self.date(query.get("date_from"), "date de début")
         self.date_to = self.date(query.get("date_to"), "date de fin")
         page = query.get("page", "1")
@@ -102,7 +102,7 @@ def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
         "result": result,
         "sources": sources,
         "modes": MODE_LABELS,
-        "kinds": KINDS,
+        "kinds": DOCUMENT_KINDS,
         "pages": min(pages, MAX_PAGE),
         "title": form.q or "Recherche",
     }

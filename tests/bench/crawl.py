@@ -50,6 +50,7 @@ import json, sys, scrapy
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
 from crawler.run import scrapy_settings
+from pipeline.config import Settings
 
 class Bare(scrapy.Spider):
     name = "bare"
@@ -60,8 +61,8 @@ class Bare(scrapy.Spider):
         for link in self.links.extract_links(response):
             yield response.follow(link.url)
 
-settings = scrapy_settings({"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_START_DELAY": 0.1, "LOG_LEVEL": "ERROR",
-                            "ITEM_PIPELINES": {}, "EXTENSIONS": {}, "DOWNLOADER_MIDDLEWARES": {}})
+settings = scrapy_settings(Settings(crawl_delay=0), "crawl", {"LOG_LEVEL": "ERROR", "ITEM_PIPELINES": {},
+                           "EXTENSIONS": {}, "DOWNLOADER_MIDDLEWARES": {}})
 process = CrawlerProcess(settings)
 crawler = process.create_crawler(Bare)
 process.crawl(crawler)
@@ -69,19 +70,19 @@ process.start()
 print(json.dumps(crawler.stats.get_stats(), default=str))
 """
 
-# The crawl `ess crawl` and `ess recrawl` run (pipeline.crawling.crawl_sources), returning Scrapy's stats;
+# The crawl `ess crawl` and `ess recrawl` run (crawler.commands.crawl_sources), returning Scrapy's stats;
 # an optional fourth argument holds Scrapy settings to override (JSON).
 ESS = """
 import json, sys
 from pathlib import Path
 from crawler.run import run_crawl
 from pipeline.config import Settings
-from pipeline.crawling import crawler_settings
+from crawler.run import scrapy_settings
 from pipeline.locks import data_lock
 from tests.bench.sitegen import bench_sources
 
 mode, settings = sys.argv[1], Settings(data_dir=Path(sys.argv[2]), crawl_delay=0)
-scrapy = crawler_settings(settings, mode)
+scrapy = scrapy_settings(settings, mode)
 scrapy.set("LOG_LEVEL", "ERROR")
 scrapy.set("ESS_PROGRESS_SECONDS", 0)
 scrapy.update(json.loads(sys.argv[4]) if len(sys.argv) > 4 else {}, priority="cmdline")

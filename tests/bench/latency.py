@@ -221,7 +221,7 @@ def serve(settings: Settings, expected: dict) -> Iterator[tuple[str, dict]]:
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k != "ESS_CHROMA_HOST"}
     env.update({"ESS_DATA_DIR": str(settings.data_dir), "ESS_EMBEDDING_MODEL": settings.embedding_model})
-    command = [sys.executable, "-m", "pipeline.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "search_api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "serve.log"
         with open(log, "wb") as output:

@@ -119,7 +119,7 @@ def counts(data: Path) -> dict:
 def serve(data: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ESS_DATA_DIR": str(data)}
-    command = [sys.executable, "-m", "pipeline.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "search_api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_listening(port, server, seconds=300)
     return server, f"http://127.0.0.1:{port}"
@@ -142,7 +142,7 @@ def demo_plus_synthetic(chunks: int) -> Path:
     for warc in (DEMO / "raw").glob("*.warc.gz"):
         shutil.copy2(warc, folder / "raw" / warc.name)
     env = {**os.environ, "ESS_DATA_DIR": str(folder)}
-    subprocess.run([sys.executable, "-m", "pipeline.cli", "process"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "search_api.cli", "process"], env=env, check=True, capture_output=True)
     (folder / "complete").touch()
     return folder
 

@@ -8,8 +8,8 @@ import sqlite3
 import threading
 import time
 
-from crawler.archive import read_response_body
 from crawler.sitehost import SiteHandler, SiteHost
+from pipeline.archive import read_response_body
 from tests_support import run_ess_async
 
 PAGES = 20

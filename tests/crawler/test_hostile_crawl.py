@@ -211,7 +211,7 @@ def report_peak():  # VmHWM: the peak of this program alone (ru_maxrss would cou
         sys.stderr.write("\\nESS_PEAK_KB " + re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1) + "\\n")
 atexit.register(report_peak)
 sys.argv = ["ess", *sys.argv[1:]]
-runpy.run_module("pipeline.cli", run_name="__main__")
+runpy.run_module("search_api.cli", run_name="__main__")
 """
 
 

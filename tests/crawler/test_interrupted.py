@@ -12,8 +12,8 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.archive import read_response_body
 from crawler.sitehost import SiteHandler, SiteHost
+from pipeline.archive import read_response_body
 from pipeline.warc import latest_pages
 from tests_support import run_ess_async
 

@@ -123,7 +123,7 @@ RUN_ESS = (
     + """
 import runpy
 sys.argv = ["ess", *sys.argv[1:]]
-runpy.run_module("pipeline.cli", run_name="__main__")
+runpy.run_module("search_api.cli", run_name="__main__")
 """
 )
 EXTRACT_ALL = (

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from crawler.archive import Exchange, WarcArchive
+from pipeline.archive import Exchange, WarcArchive
 from pipeline.run import process
 from pipeline.store import Store
 from tests_support import DEMO

@@ -17,28 +17,13 @@ class CrawlFailed(RuntimeError):
     """Nothing could be fetched; the message gives the errors seen."""
 
 
-def crawler_settings(settings: Settings, command: str):
-    overrides = {
-        "ESS_DATA_DIR": str(settings.data_dir),
-        "ESS_COMMAND": command,
-        "ESS_WARC_MAX_BYTES": settings.warc_max_mb * 1024 * 1024,
-        "ESS_RECRAWL_REVALIDATE_DAYS": settings.recrawl_revalidate_days,
-        "DOWNLOAD_DELAY": settings.crawl_delay,
-        "AUTOTHROTTLE_START_DELAY": max(settings.crawl_delay, 0.1),
-        "DOWNLOAD_MAXSIZE": settings.crawl_max_mb * 1024 * 1024,
-        "DOWNLOAD_TIMEOUT": settings.crawl_timeout,
-        "USER_AGENT": settings.user_agent,
-    }
-    return scrapy_settings(overrides, settings.redis_url, settings.crawl_frontier)
-
-
 def crawl_sources(
     settings: Settings, sources: list[Source], mode: str, max_pages: int | None = None, then_process: bool = False
 ) -> tuple[dict, dict | None]:
     """Crawl (and process, if asked) under one data-directory lock; return the crawl's {source: counters}
     and the processing counters."""
     with data_lock(settings.data_dir, mode):
-        stats = run_crawl(sources, crawler_settings(settings, mode), mode=mode, max_pages=max_pages)
+        stats = run_crawl(sources, scrapy_settings(settings, mode), mode=mode, max_pages=max_pages)
         found = source_summaries(stats)
         summaries = {source.name: found.get(source.name, {}) for source in sources}
         errors = Counter()

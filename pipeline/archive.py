@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +30,14 @@ class Exchange:
     body: bytes
     fetched_at: str
     extra: dict[str, str]
+
+
+GONE_STATUSES = frozenset({404, 410})  # a page that answers these is gone; its document stays, flagged
+
+
+def now_iso() -> str:
+    """The current UTC time as WARC-Date and the stores write it."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class WarcArchive:

@@ -1,4 +1,6 @@
-"""Read queries about entities: resolution of a name or alias, listings, and what an entity page shows."""
+"""The read side of the store: every query the API, the page and the commands make of ess.sqlite (the writer is
+pipeline.store). Entities (resolution of a name or alias, listings, entity pages), facets of a result set,
+totals and per-source counts, and the ids that `ess check` compares."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 import re
 import sqlite3
 
-from pipeline.gazetteer import entity_key
+from pipeline.gazetteer import LABELS, entity_key
 
 MENTIONED = (
     "SELECT entity_id, count(*) AS mentions, count(DISTINCT doc_id) AS documents FROM mentions GROUP BY entity_id"
@@ -165,3 +167,124 @@ def documents_matching(
         where.append("id IN (SELECT doc_id FROM mentions WHERE entity_id = ?)")
         params.append(entity["id"])
     return {row[0] for row in db.execute(f"SELECT id FROM documents WHERE {' AND '.join(where)}", params)}
+
+
+# --- facets of a result set ------------------------------------------------------------------------
+
+TOP_ENTITIES = 10  # per type, in the facets
+HIT_ENTITIES = 8  # per hit
+
+
+def _ids(doc_ids: list[str]) -> str:
+    return json.dumps(doc_ids)
+
+
+def by_source(db: sqlite3.Connection, doc_ids: list[str]) -> list[tuple[str, int]]:
+    rows = db.execute(
+        "SELECT source, count(*) FROM documents WHERE id IN (SELECT value FROM json_each(?)) "
+        "GROUP BY source ORDER BY count(*) DESC, source",
+        (_ids(doc_ids),),
+    )
+    return [tuple(r) for r in rows]
+
+
+def by_year(db: sqlite3.Connection, doc_ids: list[str]) -> list[tuple[str, int]]:
+    """Documents per publication year, newest first; undated documents under "n.d."."""
+    rows = db.execute(
+        "SELECT coalesce(substr(published, 1, 4), 'n.d.') AS year, count(*) FROM documents "
+        "WHERE id IN (SELECT value FROM json_each(?)) GROUP BY year ORDER BY year = 'n.d.', year DESC",
+        (_ids(doc_ids),),
+    )
+    return [tuple(r) for r in rows]
+
+
+def top_entities(db: sqlite3.Connection, doc_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
+    """Per type, the entities named in the most documents of the set (ties by name)."""
+    rows = db.execute(
+        "SELECT e.label, e.name, count(DISTINCT m.doc_id) AS documents FROM mentions m "
+        "JOIN entities e ON e.id = m.entity_id WHERE m.doc_id IN (SELECT value FROM json_each(?)) "
+        "GROUP BY e.id ORDER BY documents DESC, e.name",
+        (_ids(doc_ids),),
+    )
+    top: dict[str, list[tuple[str, int]]] = {label: [] for label in LABELS}
+    for label, name, documents in rows:
+        if len(top.setdefault(label, [])) < TOP_ENTITIES:
+            top[label].append((name, documents))
+    return top
+
+
+def hit_entities(db: sqlite3.Connection, doc_ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """Per document, its most mentioned entities as (name, type)."""
+    rows = db.execute(
+        "SELECT m.doc_id, e.name, e.label, count(*) AS n FROM mentions m JOIN entities e ON e.id = m.entity_id "
+        "WHERE m.doc_id IN (SELECT value FROM json_each(?)) GROUP BY m.doc_id, e.id ORDER BY m.doc_id, n DESC, e.name",
+        (_ids(doc_ids),),
+    )
+    entities: dict[str, list[tuple[str, str]]] = {}
+    for doc_id, name, label, _ in rows:
+        if len(entities.setdefault(doc_id, [])) < HIT_ENTITIES:
+            entities[doc_id].append((name, label))
+    return entities
+
+
+# --- totals and per-source counts ----------------------------------------------------------------------
+
+
+def _count(db: sqlite3.Connection, sql: str) -> int:
+    return db.execute(sql).fetchone()[0]
+
+
+def _documents_by(db: sqlite3.Connection, column: str) -> dict[str, int]:
+    rows = db.execute(f"SELECT coalesce({column}, 'unknown'), count(*) FROM documents GROUP BY 1 ORDER BY 2 DESC")
+    return dict(rows.fetchall())
+
+
+def totals(db: sqlite3.Connection) -> dict:
+    """Counts of the store, with documents by kind and language, duplicates and gone pages."""
+    return {
+        "documents": _count(db, "SELECT count(*) FROM documents"),
+        "chunks": _count(db, "SELECT count(*) FROM chunks"),
+        "entities": _count(db, "SELECT count(DISTINCT entity_id) FROM mentions WHERE entity_id IS NOT NULL"),
+        "mentions": _count(db, "SELECT count(*) FROM mentions"),
+        "dates": _count(db, "SELECT count(*) FROM mentions WHERE label = 'DATE'"),
+        "duplicates": _count(db, "SELECT count(*) FROM documents WHERE cluster IS NOT NULL AND cluster != id"),
+        "gone": _count(db, "SELECT count(*) FROM documents WHERE gone = 1"),
+        "without_text": _count(db, "SELECT count(*) FROM documents WHERE no_text = 1"),
+        "by_kind": _documents_by(db, "kind"),
+        "by_language": _documents_by(db, "language"),
+    }
+
+
+def documents_by_source(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """Source -> (documents, gone documents)."""
+    rows = db.execute("SELECT source, count(*), coalesce(sum(gone), 0) FROM documents GROUP BY source")
+    return {source: (documents, gone) for source, documents, gone in rows}
+
+
+def skipped_counts(db: sqlite3.Connection) -> dict[str, dict[str, int]]:
+    """Source -> reason -> archived pages skipped for it."""
+    counts: dict[str, dict[str, int]] = {}
+    rows = db.execute("SELECT source, reason, count(*) FROM skipped GROUP BY source, reason ORDER BY source, 3 DESC")
+    for source, reason, n in rows:
+        counts.setdefault(source, {})[reason] = n
+    return counts
+
+
+# --- what `ess check` compares ----------------------------------------------------------------------------
+
+
+def chunk_ids(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT id FROM chunks")}
+
+
+def keyword_chunk_ids(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT c.id FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid")}
+
+
+def orphan_keyword_rows(db: sqlite3.Connection) -> list[int]:
+    return [row[0] for row in db.execute("SELECT rowid FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)")]
+
+
+def documents_without_chunks(db: sqlite3.Connection) -> list[str]:
+    rows = db.execute("SELECT id FROM documents WHERE no_text = 0 AND id NOT IN (SELECT doc_id FROM chunks)")
+    return [row[0] for row in rows]
