@@ -60,10 +60,23 @@ async def security_headers(request: Request, call_next):
     return response
 
 
+PATTERN_MESSAGES = {  # what a parameter's pattern means, said instead of the pattern itself
+    "date_from": "not a calendar date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+    "date_to": "not a calendar date of the form YYYY, YYYY-MM or YYYY-MM-DD",
+}
+
+
+def error_sentence(error: dict) -> str:
+    name = ".".join(str(part) for part in error["loc"][1:])
+    if error["type"] == "string_pattern_mismatch" and name in PATTERN_MESSAGES:
+        return f"{name}: {PATTERN_MESSAGES[name]}"
+    return f"{name}: {error['msg']}"
+
+
 async def invalid_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
     """422 with one sentence per bad parameter ("q: String should have at most 1000 characters")."""
     errors = exc.errors()
-    message = "; ".join(f"{'.'.join(str(part) for part in e['loc'][1:])}: {e['msg']}" for e in errors)
+    message = "; ".join(map(error_sentence, errors))
     return JSONResponse(status_code=422, content={"message": message, "detail": jsonable_encoder(errors)})
 
 

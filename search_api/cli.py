@@ -69,7 +69,7 @@ def search(
         fail(f"--mode must be one of {', '.join(Mode.__members__)}, not {mode!r}")
     for name, value in (("--since", since), ("--until", until)):
         if value and not is_publication_date(value):
-            fail(f"{name} takes a calendar date YYYY, YYYY-MM or YYYY-MM-DD, not {value!r}")
+            fail(f"{name} takes YYYY, YYYY-MM or YYYY-MM-DD (a calendar date), not {value!r}")
     resources = Resources.open(settings)
     if resources.problem:
         fail(resources.problem)

@@ -6,16 +6,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import AfterValidator, StringConstraints
+from pydantic import StringConstraints
 
 from pipeline.store import DOCUMENT_KINDS
 from search_api.csv_export import CSV_RESPONSE, SEARCH_COLUMNS, csv_response, search_rows
 from search_api.deps import RetrieverDep
-from search_api.retrieval import Filters, Mode, empty_response, publication_date, search_documents
+from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, empty_response, search_documents
 from search_api.schemas import SearchResponse
 
 router = APIRouter(prefix="/search", tags=["search"])
-DateFilter = Annotated[str | None, AfterValidator(publication_date)]
+DATE = PUBLICATION_DATE.pattern
 MAX_QUERY_CHARS = 1000
 EXPORT_LIMIT = 1000  # hits in one CSV export
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
@@ -37,8 +37,8 @@ def search(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
     source: Annotated[list[str] | None, Query(description="Only these sources (repeatable).")] = None,
-    date_from: Annotated[DateFilter, Query(description="Published on or after (YYYY[-MM[-DD]]).")] = None,
-    date_to: Annotated[DateFilter, Query(description="Published on or before (YYYY[-MM[-DD]]).")] = None,
+    date_from: Annotated[str | None, Query(pattern=DATE, description="Published on or after (YYYY[-MM[-DD]]).")] = None,
+    date_to: Annotated[str | None, Query(pattern=DATE, description="Published on or before (YYYY[-MM[-DD]]).")] = None,
     entity: Annotated[list[str] | None, Query(description="Documents naming this entity (repeatable: all).")] = None,
     exclude_gone: Annotated[bool, Query(description="Leave out pages that now answer 404/410.")] = False,
     kind: Annotated[list[Literal[DOCUMENT_KINDS]] | None, Query(description="Only these kinds.")] = None,

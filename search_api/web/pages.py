@@ -65,7 +65,9 @@ class SearchForm:
 
     def date(self, value: str | None, name: str) -> str | None:
         if value and not is_publication_date(value):
-            self.problems.append(f"La {name} « {value} » n'est pas une date de la forme AAAA, AAAA-MM ou AAAA-MM-JJ.")
+            self.problems.append(
+                f"La {name} « {value} » n'est pas de la forme AAAA, AAAA-MM ou AAAA-MM-JJ (une date du calendrier)."
+            )
             return None
         return value or None
 

@@ -73,6 +73,19 @@ def test_ess_skipped_lists_and_filters(short_news, ess):
     assert sources[0]["skipped"][pagekind.LISTING] == 5 and sources[0]["documents"] == len(EXPECTED["articles"])
 
 
+def test_the_api_and_the_page_count_skipped_pages_per_source_and_reason(short_news):
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+
+    settings, _, _ = short_news
+    with TestClient(create_app(settings)) as client:
+        (source,) = client.get("/sources").json()
+        page = client.get("/corpus").text
+    assert source["skipped"] == {pagekind.LISTING: 5, pagekind.SITE_PAGE: 3}
+    assert f"{pagekind.LISTING} : 5" in page and "Pages écartées" in page
+
+
 def test_ess_include_forces_a_page_in_for_good(short_news, ess):
     settings, _, _ = short_news
     store = Store(settings.store_db, readonly=True)
