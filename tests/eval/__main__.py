@@ -272,7 +272,7 @@ def pages_section(report: dict) -> list[str]:
             f"The three synthetic bench sites ({report['articles bench']['pages generated']} articles, one in ten a "
             "brève of 30-90 words, plus homes, paginated rubriques, tag pages and legal pages; `tests.bench.sitegen` "
             "knows which is which) crawled by `ess crawl`, each archived page judged by the pipeline's own "
-            "extraction and `page_verdict`; the demo sites as `ess process` left them for the demo queries, "
+            "extraction and `page_verdict`; the demo sites, crawled for the demo queries, judged the same way "
             "against `tests/fixtures/demo_articles.json` (the article pages and reports, listed by reading the "
             "sites). The rule is `pipeline/pagekind.py`; the rule before (an HTML page is a document with 120 words "
             "and a link density of 0.2 at most) is applied to the same extractions beside it."
