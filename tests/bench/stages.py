@@ -36,7 +36,8 @@ import numpy as np
 from pipeline.chunk import chunk_spans
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.extract import extract_html
-from pipeline.run import BATCH_DOCS, MAX_LINK_DENSITY, MIN_WORDS
+from pipeline.pagekind import Page, judge
+from pipeline.run import BATCH_DOCS
 
 DEMO = PROJECT_ROOT / "corpus" / "demo"
 STAGES = ("extraction", "NLP", "embedding", "indexing")
@@ -45,12 +46,12 @@ INDEXED_CHUNKS = 4000  # chunks per indexing round (random unit vectors: the con
 
 
 def article_pages(site: Path, limit: int) -> list[tuple[str, bytes]]:
-    """The first ``limit`` pages (path order) that ``ess process`` keeps as documents (not listings, not stubs)."""
-    kept = []
+    """The first ``limit`` pages (path order) that the article rule keeps as documents (not listings, not stubs)."""
+    kept, limits = [], Settings().article_thresholds
     for path in sorted(site.rglob("*.html")):
         url, body = f"http://bench.invalid/{path.relative_to(site)}", path.read_bytes()
         page = extract_html(body, url)
-        if page.link_density <= MAX_LINK_DENSITY and len(page.text.split()) >= MIN_WORDS:
+        if judge(Page(url, "html", page.words, page.link_density, page.signals), limits).keep:
             kept.append((url, body))
             if len(kept) == limit:
                 break
