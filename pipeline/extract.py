@@ -28,6 +28,14 @@ BYLINE_PREFIX = re.compile(r"^\s*(?:par|by|rédaction\s*:|rédigé par|auteur\s*
 NAME = re.compile(r"^[A-ZÀ-Ý][\w'’-]+(?:\s+(?:de\s+|du\s+|le\s+)?[A-ZÀ-Ý][\w'’-]+){1,3}$")
 
 
+CONSENT_BANNERS = (  # consent and cookie banners: on a short page, trafilatura may take them for its main text
+    "//*[@role='dialog' or @role='alertdialog' or @aria-modal='true']"
+    "[contains(translate(normalize-space(.), 'COOKIE', 'cookie'), 'cookie')]"
+    " | //*[contains(@id, 'consent') or contains(@class, 'consent') or contains(@id, 'cookie')"
+    " or contains(@class, 'cookie') or contains(@id, 'tarteaucitron') or contains(@class, 'didomi')"
+    " or contains(@id, 'axeptio') or contains(@id, 'onetrust') or contains(@class, 'rgpd')]"
+)
+MAX_BANNER_WORDS = 200  # a longer element holding the word is content (an article about cookies), not a banner
 MAX_HTML_BYTES = 10 * 1024 * 1024  # larger pages are not articles: trafilatura would take minutes
 MAX_HTML_TAGS = 50_000  # nor are pages of more tags (link farms, endless lists): trafilatura needs ~15 s for them
 CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f]")
@@ -109,6 +117,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extr
     if tree is None:
         raise ExtractionError("no main text found")
     signals = read_signals(tree)
+    drop_consent_banners(tree)
     result = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -136,6 +145,15 @@ def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extr
         tags=list(dict.fromkeys((result.categories or []) + (result.tags or []))),
         signals=signals,
     )
+
+
+def drop_consent_banners(tree: etree._Element) -> None:
+    """Remove cookie and consent banners (also those named in French: "consentement", "rgpd") from the tree."""
+    for element in tree.xpath(CONSENT_BANNERS):
+        parent = element.getparent()
+        short = len(" ".join(element.itertext()).split()) <= MAX_BANNER_WORDS
+        if parent is not None and element.tag not in ("html", "body", "main", "article") and short:
+            parent.remove(element)
 
 
 def link_density(main: etree._Element) -> float:

@@ -83,3 +83,18 @@ def test_oversized_and_binary_pages_are_refused():
         extract_html(b"<html><body>" + b"mot " * (3 * 1024 * 1024) + b"</body></html>", "http://127.0.0.1/big")
     with pytest.raises(ExtractionError, match="binary"):
         extract_html(bytes(range(256)) * 10, "http://127.0.0.1/bin")
+
+
+def test_consent_banners_never_become_the_text_of_a_short_article():
+    banner = (
+        '<div class="bandeau-consentement" role="dialog"><p>Vos choix en matière de cookies : ce site et ses '
+        "partenaires utilisent des cookies et traceurs pour mesurer l'audience et proposer des contenus.</p></div>"
+    )
+    article = (
+        "<article><h1>Un job dating à Nueil-les-Aubiers</h1><p>La Blanchisserie du Bocage, entreprise "
+        "d'insertion, organise un job dating le jeudi 17 septembre. Dix postes en contrat d'insertion sont à "
+        "pourvoir, sans diplôme ni CV.</p></article>"
+    )
+    page = f"<html><head><title>Brève</title></head><body>{banner}{article}</body></html>".encode()
+    text = extract_html(page, "https://presse.example/breves/job-dating.html").text
+    assert "Blanchisserie du Bocage" in text and "cookies" not in text
