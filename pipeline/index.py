@@ -44,8 +44,9 @@ class VectorHit:
     similarity: float
 
 
-def chroma_client(settings: Settings, fresh: bool = False):
-    """A client of the Chroma server, or of the embedded index; ``fresh`` reloads the embedded one from disk."""
+def chroma_client(settings: Settings, fresh: bool = False, create: bool = True):
+    """A client of the Chroma server, or of the embedded index; ``fresh`` reloads the embedded one from disk.
+    A reader (``create=False``) never makes the index's folder: where there is none, there is no index."""
     import chromadb
     from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings as ChromaSettings
@@ -53,6 +54,8 @@ def chroma_client(settings: Settings, fresh: bool = False):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    if not create and not settings.chroma_dir.is_dir():
+        raise IndexMissing("no vector index yet: run `ess process` first")
     settings.chroma_dir.mkdir(parents=True, exist_ok=True)
     if fresh:
         # Chroma caches one in-memory HNSW index per path and never reloads it: vectors another process wrote
@@ -74,7 +77,7 @@ class VectorIndex:
 
     def __init__(self, settings: Settings, model_name: str, dim: int, create: bool = False, fresh: bool = False):
         self.settings = settings
-        self.client = chroma_client(settings, fresh)
+        self.client = chroma_client(settings, fresh, create)
         self.location = settings.chroma_location
         self.model_name, self.dim = model_name, dim
         self.collection = self._open(create)

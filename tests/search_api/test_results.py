@@ -93,6 +93,9 @@ def test_an_empty_data_directory_answers_zero_hits_with_a_hint(base_settings, tm
             assert body["total"] == 0 and body["hits"] == [] and "ess process" in body["hint"]
         assert client.get("/search", params={"q": "x", "format": "csv"}).status_code == 200
         assert client.get("/health").json()["status"] == "empty"
+        for path in ("/", "/corpus", "/sources", "/entities"):
+            assert client.get(path).status_code == 200, path
+    assert list(tmp_path.iterdir()) == []  # the API made no folder, no index, no store
 
 
 @pytest.fixture(scope="module")
