@@ -8,7 +8,6 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-import lxml.html
 import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
@@ -137,7 +136,7 @@ def extract_html(body: bytes, url: str, content_type: str | None = None) -> Extr
     return Extracted(
         text=text,
         title=clean_title(result.title, result.sitename),
-        author=clean_author(result.author) or byline_author(body),
+        author=clean_author(result.author) or byline_author(tree),
         published=result.date,
         sitename=result.sitename,
         description=result.description,
@@ -208,12 +207,8 @@ def clean_author(author: str | None) -> str | None:
     return BYLINE_PREFIX.sub("", author).strip() or None
 
 
-def byline_author(body: bytes) -> str | None:
+def byline_author(tree: etree._Element) -> str | None:
     """A person's name from a visible byline ("Par Claire Fontaine"), when metadata names no author."""
-    try:
-        tree = lxml.html.fromstring(body)
-    except (ValueError, lxml.etree.ParserError):
-        return None
     for element in tree.xpath(BYLINE_XPATH)[:10]:
         text = " ".join(element.text_content().split())
         candidate = BYLINE_PREFIX.sub("", text).split(",")[0].strip()

@@ -13,13 +13,12 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.spans import model_text
-
 LABELS = ("ORG", "LOC", "PER", "MISC")
 LEADING = re.compile(
     r"^(?:(?:de\s+la|de\s+l'|du|des|de|d'|au|aux|à\s+la|à\s+l'|à)\s+|d')?(?:(?:le|la|les)\s+|l')?", re.I
 )
 HONORIFIC = re.compile(r"^(?:m\.|mm\.|mme|mmes|mlle|mlles|me|dr|pr|mgr|monsieur|madame|mademoiselle)\s+", re.I)
+STRAIGHT_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})  # one character for one: offsets hold
 DOTTED = re.compile(r"^(?:[^\W\d_]\.){2,}[^\W\d_]?\.?$")
 
 
@@ -43,10 +42,15 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
+def model_text(text: str) -> str:
+    """The text as the model and the gazetteer's patterns read it: typographic apostrophes made straight."""
+    return text.translate(STRAIGHT_APOSTROPHES)
+
+
 def entity_key(text: str) -> str:
     """The canonical key of a name: "le C.R.E.S.S." and "Cress" and "CRESS" give "cress"; "Mme Wilson" and
     "Wilson" give "wilson" (the span keeps its honorific, the entity does not)."""
-    name = " ".join(text.replace("\u2019", "'").split()).strip(" .,;:«»\"'()")
+    name = " ".join(model_text(text).split()).strip(" .,;:«»\"'()")
     name = LEADING.sub("", name, count=1) or name
     name = HONORIFIC.sub("", name, count=1) or name
     if DOTTED.match(name):

@@ -1,12 +1,19 @@
-"""What feeds and news sitemaps list: read by the spider to find pages, by the pipeline as an article signal."""
+"""What feeds and news sitemaps list: read by the spider to find pages, and from the archive by the pipeline
+as an article signal (a site saying "this is one of my articles")."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import urljoin
 
 from parsel import Selector
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+
+from pipeline.urls import canonical_url
+from pipeline.warc import RawPage, read_body
 
 XML_ENTITY = re.compile(rb"<!ENTITY", re.I)  # sitemaps and feeds have no use for DTD entities
 NEWS_NAMESPACE = b"sitemap-news"
@@ -38,3 +45,15 @@ def news_sitemap_links(body: bytes) -> list[str]:
         return [entry["loc"].strip() for entry in Sitemap(body) if "news" in entry and entry.get("loc")]
     except Exception:  # noqa: BLE001 - lxml's errors on broken XML are many
         return []
+
+
+def listed_pages(raw_dir: Path, records: Iterable[RawPage]) -> set[str]:
+    """Canonical URLs of the pages that the latest archived feeds and news sitemaps list."""
+    listed: set[str] = set()
+    for record in records:
+        if record.gone or record.role not in ("feed", "sitemap"):
+            continue
+        body = read_body(raw_dir, record)
+        links = feed_links(body) if record.role == "feed" else news_sitemap_links(body)
+        listed.update(canonical_url(urljoin(record.url, link.strip())) for link in links)
+    return listed

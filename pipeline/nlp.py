@@ -16,8 +16,8 @@ from pipeline import (
     gazetteer,
 )
 from pipeline.dates import normalise_date
-from pipeline.gazetteer import Entry, entity_key, load_gazetteer, ruler_patterns
-from pipeline.spans import Lexicon, SpanCleaner, model_text
+from pipeline.gazetteer import Entry, entity_key, load_gazetteer, model_text, ruler_patterns
+from pipeline.spans import Lexicon, SpanCleaner
 from pipeline.store import Mention
 
 LABELS = {*gazetteer.LABELS, "DATE"}  # what becomes a mention

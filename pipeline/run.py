@@ -27,11 +27,11 @@ from pipeline.extract import (
     extract_pdf,
     extract_plain_text,
 )
-from pipeline.feeds import listed_pages
 from pipeline.gazetteer import load_gazetteer
 from pipeline.index import DocumentVectors, VectorIndex
 from pipeline.ingest import JSON_DOCUMENT
 from pipeline.language import detect_language
+from pipeline.listings import listed_pages
 from pipeline.locks import data_lock
 from pipeline.pagekind import Page, PageSignals, Thresholds, Verdict, judge
 from pipeline.store import ChunkRow, Document, Mention, Skip, Store

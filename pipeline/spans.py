@@ -16,7 +16,6 @@ import re
 from spacy.lang.fr.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
-SAME_LENGTH = str.maketrans({"\u2019": "'", "\u02bc": "'"})
 PREPOSITIONS = {
     "en",
     "à",
@@ -129,11 +128,6 @@ DETERMINERS = {"les", "des", "aux", "un", "une", "ces", "nos", "vos", "leurs", "
 DEMONYM = re.compile(r"(?:ais|aise|ois|oise|ien|ienne|ain|aine|on|onne|and|ande)s?$")
 SENTENCE_END = set('.!?:;…«»"“”—–-•·|*(\n')
 TITLE_WORD = re.compile(r"^[A-ZÀ-Ý][a-zà-ÿ'-]+$")
-
-
-def model_text(text: str) -> str:
-    """The text as the model reads it: typographic apostrophes made straight."""
-    return text.translate(SAME_LENGTH)
 
 
 class Lexicon:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from crawler.sitehost import SiteHost
 from pipeline.config import Settings
 from pipeline.extract import ExtractionError
-from pipeline.feeds import listed_pages
+from pipeline.listings import listed_pages
 from pipeline.run import extract, page_verdict
 from pipeline.warc import latest_records, read_body
 from tests.bench import sitegen

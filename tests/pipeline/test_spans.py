@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.gazetteer import model_text
 from pipeline.nlp import entities, load_nlp
-from pipeline.spans import model_text
 
 
 @pytest.fixture(scope="module")
