@@ -6,6 +6,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from pipeline.readonly import connect_readonly
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY,          -- canonical URL (the dedup key)
@@ -67,7 +69,7 @@ class CrawlState:
         """The state opened read-only (``mode=ro``): no directory made, no schema run, no journal mode set, so
         a reader never writes, even while a crawl does."""
         state = cls.__new__(cls)
-        state.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        state.db = connect_readonly(path, timeout=30)
         state.db.row_factory = sqlite3.Row
         return state
 

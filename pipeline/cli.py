@@ -177,13 +177,14 @@ def check(as_json: JsonOpt = False) -> None:
     """Verify that the store, its keyword table and the vector index hold the same chunks (exit 1 if not)."""
     from pipeline.consistency import compare
     from pipeline.embed import get_embedder
-    from pipeline.index import IndexMismatch, IndexMissing, VectorIndex
+    from pipeline.index import IndexMismatch, IndexMissing, reading_index
 
     settings = Settings()
     store = open_store(settings)
     embedder = get_embedder(settings)
     try:
-        agreement = compare(store, VectorIndex(settings, embedder.name, embedder.dim))
+        with reading_index(settings, embedder.name, embedder.dim) as index:
+            agreement = compare(store, index)
     except (IndexMissing, IndexMismatch) as exc:
         fail(str(exc))
     finally:

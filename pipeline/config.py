@@ -43,6 +43,16 @@ class Settings(BaseSettings):
     )
     chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded index in data_dir.")
     chroma_port: int = Field(8000, description="Chroma server port, used when chroma_host is set.")
+    index_copies: Path | None = Field(
+        None,
+        description="Folder where read-only processes (the API, `ess search`, `ess check`) keep their private copy "
+        "of the embedded index; unset means the system's temporary folder. Never inside data_dir.",
+    )
+    index_refresh_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How often, at most, the API copies the embedded index again after the pipeline changed it.",
+    )
     article_min_words: int = Field(
         120, ge=1, description="A crawled page with this many words of main text is an article unless it lists others."
     )
@@ -109,6 +119,11 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def chroma_lock(self) -> Path:
+        """Held exclusively by the one process writing the embedded index, shared by readers copying it."""
+        return self.data_dir / "chroma.lock"
 
     @property
     def chroma_location(self) -> str:

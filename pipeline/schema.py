@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from pipeline.readonly import connect_readonly
+
 VERSION_1 = """
 CREATE TABLE documents (
     id TEXT PRIMARY KEY,
@@ -123,7 +125,7 @@ def check(db: sqlite3.Connection) -> None:
 def stored_version(path) -> int | None:
     """The schema version of the store at ``path`` (0 before versions existed), None when it has no documents
     table; read without writing."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+    with connect_readonly(path) as db:
         if not db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]:
             return None
         return db.execute("PRAGMA user_version").fetchone()[0]

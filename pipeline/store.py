@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.gazetteer import Entry, entity_key, strip_accents
+from pipeline.readonly import connect_readonly
 from pipeline.schema import check, migrate
 
 WORD = re.compile(r"\w+", re.UNICODE)
@@ -124,7 +125,7 @@ class Store:
         self.path = Path(path)
         if readonly:
             # One request uses the connection, but FastAPI may open and use it from different worker threads.
-            self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            self.db = connect_readonly(self.path, check_same_thread=False)
             self.db.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")  # read pages from the OS cache, not copies
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.resources = Resources.open(settings)
         yield
+        app.state.resources.close()
 
     app = FastAPI(
         title="ESS press search",

@@ -71,13 +71,16 @@ def search(
         if value and not is_publication_date(value):
             fail(f"{name} takes YYYY, YYYY-MM or YYYY-MM-DD (a calendar date), not {value!r}")
     resources = Resources.open(settings)
-    if resources.problem:
-        fail(resources.problem)
-    store = open_store(settings)
-    filters = Filters(sources=source or [], date_from=since, date_to=until, entities=entity or [])
-    retriever = Retriever(store, resources.index, resources.embedder)
-    result = search_documents(retriever, query, Mode(mode), limit, 0, filters=filters)
-    store.close()
+    try:
+        if resources.problem:
+            fail(resources.problem)
+        store = open_store(settings)
+        filters = Filters(sources=source or [], date_from=since, date_to=until, entities=entity or [])
+        retriever = Retriever(store, resources.index, resources.embedder)
+        result = search_documents(retriever, query, Mode(mode), limit, 0, filters=filters)
+        store.close()
+    finally:
+        resources.close()
     if as_json:
         typer.echo(result.model_dump_json(indent=1))
         return

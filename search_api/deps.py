@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
 from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
-from pipeline.index import IndexMismatch, IndexMissing, VectorIndex
+from pipeline.index import IndexCopies, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
 from pipeline.schema import SchemaError
 from pipeline.store import Store, french_stop_words
 from search_api.retrieval import Retriever
@@ -18,11 +22,24 @@ from search_api.retrieval import Retriever
 
 @dataclass
 class Resources:
+    """What every request shares: settings, the query encoder, and the vector index.
+
+    The embedded index is read from a private copy (see ``IndexCopies``), taken again when the pipeline has
+    changed the index's files, at most every ``index_refresh_seconds``. A copy stays open while a request reads it
+    and is deleted once the last such request is done."""
+
     settings: Settings
     embedder: Embedder
+    copies: IndexCopies | None = None  # None with a Chroma server
     index: VectorIndex | None = None
     problem: str | None = None
     empty: bool = False  # nothing indexed yet: searches answer zero hits with a hint
+    seen: int | None = None  # the stamp of the index files when last opened
+    checked: float = 0.0
+    guard: threading.Lock = field(default_factory=threading.Lock)
+    refreshing: threading.Lock = field(default_factory=threading.Lock)
+    readers: Counter = field(default_factory=Counter)  # requests reading each open index, by id
+    retired: list[VectorIndex] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -32,30 +49,78 @@ class Resources:
         # requests (or `ess process` on the same cores) torch's spinning threads made it ten times slower
         # (1.2 s instead of 0.12 s per query, measured under load). Requests run in parallel instead.
         torch.set_num_threads(1)
-        resources = cls(settings, get_embedder(settings))
+        copies = None if settings.chroma_host else IndexCopies(settings)
+        resources = cls(settings, get_embedder(settings), copies)
         french_stop_words()  # loaded now (seconds of spaCy data) rather than during the first keyword query
         resources.connect()
         return resources
 
-    def connect(self, fresh: bool = False) -> None:
-        """Open the vector index, or remember why it cannot be used."""
-        self.index, self.problem, self.empty = None, None, False
-        try:
-            self.index = VectorIndex(self.settings, self.embedder.name, self.embedder.dim, fresh=fresh)
-        except IndexMissing as exc:
-            self.problem, self.empty = str(exc), True
-        except IndexMismatch as exc:
-            self.problem = str(exc)
-        except Exception as exc:  # noqa: BLE001 - an unreachable Chroma server raises transport errors
-            self.problem = f"cannot open the vector index at {self.settings.chroma_location}: {exc}"
+    def close(self) -> None:
+        if self.copies:
+            self.copies.close()
 
-    def vector_index(self) -> VectorIndex | None:
-        """The index; opened again when it was missing, or reloaded when `ess process` changed it since."""
-        if self.index is None and self.empty:
-            self.connect(fresh=True)
-        elif self.index is not None and self.index.changed_on_disk():
-            self.connect(fresh=True)
-        return self.index
+    def connect(self) -> None:
+        """Open the index, or remember why it cannot be used; the index it replaces retires."""
+        self.seen = disk_stamp(self.settings)
+        index, problem, empty = None, None, False
+        try:
+            index = self._open_index()
+        except IndexMissing as exc:
+            problem, empty = str(exc), True
+        except IndexMismatch as exc:
+            problem = str(exc)
+        except Exception as exc:  # noqa: BLE001 - an unreachable Chroma server raises transport errors
+            problem = f"cannot open the vector index at {self.settings.chroma_location}: {exc}"
+        with self.guard:
+            if self.index is not None:
+                self.retired.append(self.index)
+            self.index, self.problem, self.empty = index, problem, empty
+            self._discard_unread()
+
+    def _open_index(self) -> VectorIndex:
+        copy = self.copies.take() if self.copies else None
+        self.seen = copy.stamp if copy else None
+        try:
+            return VectorIndex(self.settings, self.embedder.name, self.embedder.dim, copy=copy)
+        except Exception:
+            if copy:
+                self.copies.discard(copy)
+            raise
+
+    def _discard_unread(self) -> None:
+        for index in [i for i in self.retired if not self.readers[id(i)]]:
+            self.retired.remove(index)
+            del self.readers[id(index)]
+            if index.copy:
+                self.copies.discard(index.copy)
+
+    @contextmanager
+    def reading(self) -> Iterator[VectorIndex | None]:
+        """The freshest index, kept open until the caller is done with it."""
+        self._refresh_if_due()
+        with self.guard:
+            index = self.index
+            self.readers[id(index)] += 1
+        try:
+            yield index
+        finally:
+            with self.guard:
+                self.readers[id(index)] -= 1
+                self._discard_unread()
+
+    def _refresh_if_due(self) -> None:
+        """Open the index again when it was missing or the pipeline changed it; one request does it, the others
+        go on with the index they have."""
+        now = time.monotonic()
+        if now - self.checked < self.settings.index_refresh_seconds or not self.refreshing.acquire(blocking=False):
+            return
+        try:
+            self.checked = now
+            stale = disk_stamp(self.settings) != self.seen if self.copies else self.empty
+            if stale:
+                self.connect()
+        finally:
+            self.refreshing.release()
 
 
 def get_resources(request: Request) -> Resources:
@@ -83,14 +148,15 @@ def get_store(resources: ResourcesDep) -> Iterator[Store | None]:
 StoreDep = Annotated[Store | None, Depends(get_store)]
 
 
-def get_retriever(resources: ResourcesDep, store: StoreDep) -> Retriever | None:
+def get_retriever(resources: ResourcesDep, store: StoreDep) -> Iterator[Retriever | None]:
     """A retriever; None while nothing is indexed; 503 when the index cannot serve (another model, no server)."""
-    index = resources.vector_index()
-    if store is None or (index is None and resources.empty):
-        return None
-    if index is None:
-        raise HTTPException(status_code=503, detail=resources.problem)
-    return Retriever(store, index, resources.embedder)
+    with resources.reading() as index:
+        if store is None or (index is None and resources.empty):
+            yield None
+            return
+        if index is None:
+            raise HTTPException(status_code=503, detail=resources.problem)
+        yield Retriever(store, index, resources.embedder)
 
 
 RetrieverDep = Annotated[Retriever | None, Depends(get_retriever)]

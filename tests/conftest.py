@@ -35,8 +35,9 @@ def with_registry(settings: Settings, urls: dict[str, str], **fields) -> Setting
 
 @pytest.fixture(scope="session")
 def base_settings(tmp_path_factory) -> Settings:
-    """Settings on an empty temporary data directory; models are shared with the project's cache."""
-    return Settings(data_dir=tmp_path_factory.mktemp("data"), spacy_model=TEST_SPACY_MODEL)
+    """Settings on an empty temporary data directory; models are shared with the project's cache. The API looks
+    for a changed index on every request, so a test reads what it has just written."""
+    return Settings(data_dir=tmp_path_factory.mktemp("data"), spacy_model=TEST_SPACY_MODEL, index_refresh_seconds=0)
 
 
 @pytest.fixture(scope="session")

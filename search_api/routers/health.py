@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from pipeline.index import IndexUnavailable
-from search_api.deps import ResourcesDep, StoreDep
+from pipeline.index import IndexUnavailable, VectorIndex
+from pipeline.store import Store
+from search_api.deps import Resources, ResourcesDep, StoreDep
 from search_api.schemas import Health
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -12,7 +13,11 @@ router = APIRouter(prefix="/health", tags=["health"])
 @router.get("", response_model=Health, summary="Service status, index model and counts")
 def health(resources: ResourcesDep, store: StoreDep) -> Health:
     """Counts only (fast); `ess check` compares every chunk id."""
-    index = resources.vector_index()
+    with resources.reading() as index:
+        return health_of(resources, index, store)
+
+
+def health_of(resources: Resources, index: VectorIndex | None, store: Store | None) -> Health:
     counts = store.counts() if store else {"documents": 0, "chunks": 0}
     keyword_rows = store.keyword_rows() if store else 0
     problem = resources.problem
