@@ -62,7 +62,7 @@ class CrawlState:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; no fsync on every page
-        self.db.executescript(SCHEMA)
+        self.db.executescript(f"BEGIN;{SCHEMA}COMMIT;")  # all tables or none, for a reader looking meanwhile
 
     @classmethod
     def reader(cls, path: Path) -> CrawlState:
@@ -114,6 +114,8 @@ class CrawlState:
 
     def last_runs(self) -> dict[str, dict]:
         """Source -> its latest run: command, finished time and counters."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'runs'").fetchone():
+            return {}  # the database of a first crawl that has only just begun
         rows = self.db.execute(
             "SELECT source, command, finished, summary FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source)"
         )

@@ -96,6 +96,15 @@ def index_lock(settings: Settings, shared: bool = False) -> Iterator[None]:
         yield
 
 
+def copy_files(source: Path, target: Path) -> None:
+    """The files under ``source`` copied into ``target``, writable by this process whatever the source's modes."""
+    for folder, _, files in os.walk(source):
+        destination = target / Path(folder).relative_to(source)
+        destination.mkdir(parents=True, exist_ok=True)
+        for name in files:
+            shutil.copyfile(Path(folder) / name, destination / name)
+
+
 @dataclass(frozen=True)
 class IndexCopy:
     folder: Path
@@ -122,7 +131,7 @@ class IndexCopies:
         folder = self.root / str(self.taken)
         with index_lock(self.settings, shared=True):
             stamp = disk_stamp(self.settings)
-            shutil.copytree(self.settings.chroma_dir, folder)
+            copy_files(self.settings.chroma_dir, folder)
         return IndexCopy(folder, stamp)
 
     def discard(self, copy: IndexCopy) -> None:

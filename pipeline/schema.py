@@ -108,10 +108,15 @@ def migrate(db: sqlite3.Connection) -> None:
         raise SchemaError("this store predates schema versions: run `ess process --rebuild`")
     if current > VERSION:
         raise SchemaError(f"this store has schema {current}, newer than this program's {VERSION}: upgrade")
-    for version in range(current, VERSION):
-        with db:
-            db.executescript(MIGRATIONS[version])
-            db.execute(f"PRAGMA user_version = {version + 1}")
+    steps = "".join(f"{MIGRATIONS[v]};PRAGMA user_version = {v + 1};" for v in range(current, VERSION))
+    if not steps:
+        return
+    try:  # every step in one transaction: a reader sees the store before or after, never half migrated
+        db.executescript(f"BEGIN IMMEDIATE;{steps}COMMIT;")
+    except sqlite3.Error:
+        if db.in_transaction:
+            db.rollback()
+        raise
 
 
 def check(db: sqlite3.Connection) -> None:

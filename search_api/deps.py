@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Request
 from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
 from pipeline.index import IndexCopies, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
-from pipeline.schema import SchemaError
+from pipeline.schema import SchemaError, stored_version
 from pipeline.store import Store, french_stop_words
 from search_api.retrieval import Retriever
 
@@ -131,8 +131,10 @@ ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
 def get_store(resources: ResourcesDep) -> Iterator[Store | None]:
-    """A read-only connection per request (SQLite connections are cheap and not shared across threads)."""
-    if not resources.settings.store_db.exists():
+    """A read-only connection per request (SQLite connections are cheap and not shared across threads); None
+    before the first `ess process` has created the store."""
+    path = resources.settings.store_db
+    if not path.exists() or stored_version(path) is None:
         yield None
         return
     try:
