@@ -139,7 +139,7 @@ class IndexCopies:
         shutil.rmtree(copy.folder, ignore_errors=True)
 
     def close(self) -> None:
-        for folder in self.root.iterdir():
+        for folder in self.root.iterdir() if self.root.is_dir() else ():
             forget_client(folder)
         shutil.rmtree(self.root, ignore_errors=True)
 

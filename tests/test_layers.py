@@ -6,6 +6,7 @@ canonicalisation, reading feeds) lives in the pipeline, the lower of the two."""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,3 +47,19 @@ def test_no_relative_imports_hide_a_layer():
 
 def test_the_entry_point_is_the_top_package():
     assert 'ess = "search_api.cli:app"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def import_map(root: Path) -> dict[str, dict[str, list[str]]]:
+    """Package -> each other project package it imports -> the files that import it."""
+    edges: dict[str, dict[str, list[str]]] = {package: {} for package in FORBIDDEN}
+    for package in FORBIDDEN:
+        for path in sorted((root / package).rglob("*.py")):
+            for imported in sorted(imported_packages(path) & set(FORBIDDEN) - {package}):
+                edges[package].setdefault(imported, []).append(str(path.relative_to(root / package)))
+    return edges
+
+
+if __name__ == "__main__":  # python tests/test_layers.py [checkout]: the map of imports between packages
+    for package, imports in import_map(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT).items():
+        for imported, files in imports.items():
+            print(f"{package} -> {imported} ({len(files)} files): {', '.join(files)}")

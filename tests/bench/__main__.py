@@ -4,9 +4,9 @@
 
 Parts: crawl (and recrawl), stages (extraction, NLP, embedding, indexing beside their bare libraries),
 embedding (CPU paths on PIAF), endtoend (both cores vs one), latency (1k, 10k and 100k chunks),
-loadtest. ``--size`` is the number of synthetic article pages (default: the BENCH_SIZE environment
-variable, else 1000). A part that fails is recorded with its error and the others go on; results of
-parts not run this time are kept from the previous docs/bench.json.
+loadtest, indexcopy (a reader's private copy of a 100k-chunk index). ``--size`` is the number of synthetic
+article pages (default: the BENCH_SIZE environment variable, else 1000). A part that fails is recorded with
+its error and the others go on; results of parts not run this time are kept from the previous docs/bench.json.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from tests.bench.sitegen import write_sites
 
 RESULTS = PROJECT_ROOT / "docs" / "bench.json"
 LATENCY_SIZES = (1_000, 10_000, 100_000)
-PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest")
+PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest", "indexcopy")
 LIBRARIES = ("scrapy", "trafilatura", "spacy", "sentence-transformers", "torch", "chromadb", "fastapi", "uvicorn")
 
 
@@ -63,6 +63,7 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
         "endtoend": [("tests.bench.endtoend", "--pages", "300")],
         "latency": [("tests.bench.latency", "--chunks", str(n), "--queries", "200") for n in LATENCY_SIZES],
         "loadtest": [("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60")],
+        "indexcopy": [("tests.bench.indexcopy", "--chunks", "100000", "--rounds", "6")],
     }
 
 

@@ -146,6 +146,22 @@ def loadtest_section(load) -> str:
     return over + "\n\n" + table(header, rows)
 
 
+def indexcopy_section(copy) -> str:
+    if why := failed(copy):
+        return f"Index copy: {why}."
+    header = ["side", "copy s", "open s", "first query ms"]
+    rows = [
+        [side, *(f"{s[k]['median']} ({s[k]['q1']}–{s[k]['q3']})" for k in ("copy s", "open s", "first query ms"))]
+        for side, s in copy["summary"].items()
+    ]
+    disk = copy["disk MB"]
+    return (
+        f"{copy['chunks']:,} chunks, {disk['total']} MB on disk ({disk['chroma.sqlite3']} MB of it in "
+        f"chroma.sqlite3); median (interquartile range) of {copy['rounds']} alternated rounds after a warm-up.\n\n"
+        + table(header, rows)
+    )
+
+
 def targets(parts: dict) -> list[list]:
     rows = []
     for stage in stages_rows(parts):
@@ -191,6 +207,7 @@ def measured(results: dict) -> str:
             + latency_section(parts.get("latency"))
             + f"\n\n![latency]({LATENCY_PLOT})",
             "### Load test\n\n" + loadtest_section(parts.get("loadtest")),
+            "### A reader's private copy of the index\n\n" + indexcopy_section(parts.get("indexcopy")),
             END,
         ]
     )

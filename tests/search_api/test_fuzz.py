@@ -17,9 +17,10 @@ def api_schema(processed):
 
     data_settings, _ = processed
     app = create_app(data_settings)
-    app.state.resources = Resources.open(data_settings)  # what the lifespan does, for the ASGI transport
+    resources = Resources.open(data_settings)  # what the lifespan does, for the ASGI transport
+    app.state.resources = resources
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
-    app.state.resources.close()
+    resources.close()
 
 
 def test_no_server_error_and_responses_match_the_schema(api_schema):
