@@ -94,7 +94,12 @@ CREATE TABLE included (                       -- pages an analyst forced in with
 );
 """
 
-MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4]  # MIGRATIONS[n] takes a store from version n to n + 1
+VERSION_5 = """
+DROP TABLE chunks_fts;  -- it held words as written; it now holds French terms, refilled by Store.fill_keyword_index
+CREATE VIRTUAL TABLE chunks_fts USING fts5(title, text, tokenize = 'unicode61 remove_diacritics 0');
+"""
+# MIGRATIONS[n] takes a store from version n to n + 1
+MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5]
 VERSION = len(MIGRATIONS)
 
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from pipeline.gazetteer import Entry, entity_key, strip_accents
+from pipeline.analysis import query_terms, terms
+from pipeline.gazetteer import Entry, entity_key
 from pipeline.readonly import connect_readonly
 from pipeline.schema import check, migrate
 
-WORD = re.compile(r"\w+", re.UNICODE)
 DOCUMENT_KINDS = ("html", "pdf", "text")  # an HTML page, a PDF report, an ingested text or JSON document
 
 
@@ -77,31 +75,13 @@ class Mention:
 
 
 READ_MMAP_BYTES = 1 << 30  # a request's fresh connection maps the file instead of filling its own page cache
-MIN_SHOULD_MATCH = 0.5  # share of the query's content words a keyword hit must contain
-MAX_COMBINATIONS = 64  # longer queries check the share term by term instead of in one FTS5 expression
+TITLE_WEIGHT = 2.0  # BM25 weight of a chunk's document title beside its text (1.0)
+MAX_COMBINATIONS = 64  # longer queries check a share of terms term by term instead of in one FTS5 expression
 
 
-@lru_cache(maxsize=100_000)  # words recur: snippets fold every word of the chunks they show
-def fold(word: str) -> str:
-    """Case and accents folded, as the FTS5 tokenizer (unicode61 remove_diacritics 2) does."""
-    return strip_accents(word.casefold())
-
-
-@lru_cache(maxsize=1)
-def french_stop_words() -> frozenset[str]:
-    """spaCy's French function words (imported on first use: loading spaCy's French data takes seconds)."""
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
-
-
-def query_terms(text: str) -> list[str]:
-    """The query's content words, folded, in order, without repeats.
-
-    French function words are dropped: matching "les" or "pour" would make every chunk a keyword hit.
-    """
-    words = (w for w in WORD.findall(text) if len(w) > 1 and w.casefold() not in french_stop_words())
-    return list(dict.fromkeys(fold(w) for w in words))
+def keyword_row(rowid: int, title: str | None, text: str) -> tuple[int, str, str]:
+    """A chunk's row of the keyword index: its document's title and its text as French terms."""
+    return rowid, " ".join(terms(title or "")), " ".join(terms(text))
 
 
 def quoted(term: str) -> str:
@@ -132,6 +112,7 @@ class Store:
             self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             migrate(self.db)
+            self.fill_keyword_index()
         if readonly:
             check(self.db)
         self.db.row_factory = sqlite3.Row
@@ -206,7 +187,7 @@ class Store:
                 )
                 self.db.execute(
                     "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    (cur.lastrowid, doc.title or "", chunk.text),
+                    keyword_row(cur.lastrowid, doc.title, chunk.text),
                 )
             self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc.id,))
             if minhash is not None:
@@ -261,23 +242,39 @@ class Store:
             cursor = self.db.execute("UPDATE documents SET gone = 1, raw_hash = ? WHERE id = ?", (raw_hash, doc_id))
         return cursor.rowcount > 0
 
-    def keyword_search(self, text: str, limit: int, among: set[str] | None = None) -> list[tuple[str, str, float]]:
-        """(chunk id, document id, BM25 score; higher is better) for the best-matching chunks.
+    def fill_keyword_index(self) -> int:
+        """Keyword rows for the chunks that have none (after the migration that changed the analysis),
+        derived again from the stored text; how many."""
+        if self.keyword_rows() == self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]:
+            return 0
+        missing = self.db.execute(
+            "SELECT c.rowid, c.start, c.end, d.title, d.text FROM chunks c JOIN documents d ON d.id = c.doc_id "
+            "WHERE c.rowid NOT IN (SELECT rowid FROM chunks_fts) ORDER BY c.doc_id"
+        ).fetchall()
+        with self.db:
+            self.db.executemany(
+                "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
+                [keyword_row(rowid, title, text[start:end]) for rowid, start, end, title, text in missing],
+            )
+        return len(missing)
 
-        A hit must contain at least half of the query's content words (as "minimum should match"
-        does in Lucene), so that a paraphrase sharing one common word with a chunk is no keyword hit.
-        """
+    def keyword_search(
+        self, text: str, limit: int, among: set[str] | None = None, share: float = 0.0
+    ) -> list[tuple[str, str, float]]:
+        """(chunk id, document id, BM25 score; higher is better) for the chunks holding any of the query's terms
+        (French analysis: ``pipeline.analysis``), or at least ``share`` of them; title words weigh
+        ``TITLE_WEIGHT`` times a text word."""
         terms = query_terms(text)
         if not terms:
             return []
-        needed = math.ceil(len(terms) * MIN_SHOULD_MATCH)
+        needed = max(1, math.ceil(len(terms) * share))
         exact = math.comb(len(terms), needed) <= MAX_COMBINATIONS
         within = [json.dumps(sorted(among))] if among is not None else []
         rows = self.db.execute(
-            "SELECT c.id, c.doc_id, -bm25(chunks_fts, 2.0, 1.0) AS score "
+            f"SELECT c.id, c.doc_id, -bm25(chunks_fts, {TITLE_WEIGHT}, 1.0) AS score "
             "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
             f"{'AND c.doc_id IN (SELECT value FROM json_each(?)) ' if among is not None else ''}"
-            "ORDER BY bm25(chunks_fts, 2.0, 1.0) LIMIT ?",
+            f"ORDER BY bm25(chunks_fts, {TITLE_WEIGHT}, 1.0) LIMIT ?",
             (fts_query(terms, needed if exact else 1), *within, limit),
         ).fetchall()
         if not exact:

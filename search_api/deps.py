@@ -12,11 +12,12 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from pipeline.analysis import french_stop_words
 from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
 from pipeline.index import IndexCopies, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
 from pipeline.schema import SchemaError, stored_version
-from pipeline.store import Store, french_stop_words
+from pipeline.store import Store
 from search_api.retrieval import Retriever
 
 

@@ -25,6 +25,10 @@ MONTH_DAY = (
 # 2024-13-45): a pattern, so that the OpenAPI schema says exactly which dates the API accepts.
 PUBLICATION_DATE = re.compile(rf"^(?:[1-9]\d{{3}}(?:-(?:{MONTH_DAY}))?|(?:{LEAP_YEAR})-02-29)$")
 CANDIDATES = 200  # chunks each ranking reads before fusion
+# In hybrid mode a keyword hit joins the fusion only with at least this share of the query's terms: with plain
+# OR, chunks sharing one common word with a paraphrase dragged semantic's right answer down (a demo test).
+# Keyword mode ranks every chunk holding any term (PIAF nDCG@10 +0.09 over requiring half of them).
+HYBRID_KEYWORD_SHARE = 0.5
 
 
 def is_publication_date(value: str) -> bool:
@@ -67,8 +71,8 @@ class Retriever:
     def __init__(self, store: Store, index: VectorIndex, embedder: Embedder):
         self.store, self.index, self.embedder = store, index, embedder
 
-    def keyword(self, query: str, among: set[str] | None) -> list[tuple[str, str]]:
-        hits = self.store.keyword_search(query, CANDIDATES, among)
+    def keyword(self, query: str, among: set[str] | None, share: float = 0.0) -> list[tuple[str, str]]:
+        hits = self.store.keyword_search(query, CANDIDATES, among, share)
         return best_per_document([(doc, chunk) for chunk, doc, _ in hits])
 
     def semantic(self, query: str, among: set[str] | None) -> list[tuple[str, str]]:
@@ -79,7 +83,7 @@ class Retriever:
         """Documents for the query; only those ``among`` when filters gave a set."""
         rankings = []
         if mode in (Mode.hybrid, Mode.keyword):
-            rankings.append(self.keyword(query, among))
+            rankings.append(self.keyword(query, among, HYBRID_KEYWORD_SHARE if mode is Mode.hybrid else 0.0))
         if mode in (Mode.hybrid, Mode.semantic):
             rankings.append(self.semantic(query, among))
         return reciprocal_rank_fusion(rankings)
@@ -174,7 +178,7 @@ def no_hit_hint(store: Store, mode: Mode, filtered: bool) -> str:
     if filtered:
         return "no document passes these filters and matches the query: remove a filter or widen the dates"
     if mode is Mode.keyword:
-        return "no document contains at least half of the query's words: try mode=hybrid or mode=semantic"
+        return "no document contains any of the query's words: try mode=hybrid or mode=semantic"
     return "no document matches: try other words"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from pipeline.store import WORD, fold, query_terms
+from pipeline.analysis import query_terms, term, words
 
 SNIPPET_CHARS = 300
 MARK = re.compile(r"</?mark>")
@@ -14,7 +14,7 @@ MARK = re.compile(r"</?mark>")
 def window(text: str, terms: set[str], size: int = SNIPPET_CHARS) -> str:
     """About ``size`` characters of ``text``, on one line, starting a little before the first query word."""
     text = " ".join(text.split())
-    first = next((m.start() for m in WORD.finditer(text) if fold(m.group()) in terms), None)
+    first = next((m.start() for m in words(text) if term(m.group()) in terms), None)
     start = text.rfind(" ", 0, max(0, first - size // 3)) + 1 if first is not None else 0
     end = text.find(" ", start + size)
     end = len(text) if end == -1 else end
@@ -22,10 +22,10 @@ def window(text: str, terms: set[str], size: int = SNIPPET_CHARS) -> str:
 
 
 def marked(text: str, terms: set[str]) -> str:
-    """``text`` escaped for HTML, each word whose folded form is a query term wrapped in <mark>."""
+    """``text`` escaped for HTML, each word whose term is a query term wrapped in <mark>."""
     parts, last = [], 0
-    for match in WORD.finditer(text):
-        if fold(match.group()) in terms:
+    for match in words(text):
+        if term(match.group()) in terms:
             parts += [html.escape(text[last : match.start()]), f"<mark>{html.escape(match.group())}</mark>"]
             last = match.end()
     return "".join([*parts, html.escape(text[last:])])
