@@ -1,0 +1,106 @@
+"""Keyword rankings side by side on PIAF, split by article: nDCG@10 on a tuning and a held-out half.
+
+    python -m tests.eval.keywords
+
+Each PIAF paragraph is one document; the questions are the first 1,000 with qrels, as in the retrieval eval.
+A question belongs to the half of its relevant paragraph's article (sha1 of the title, even or odd). Sides:
+the keyword ranking before French analysis (folded words, a hit holding at least half of them), the same
+without that rule, the project's analysis (``pipeline.analysis``) in FTS5 with its title weight, and a
+textbook BM25 (rank_bm25's BM25Okapi) on title and text, over folded words or over the same French terms.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import re
+import sqlite3
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+
+from rank_bm25 import BM25Okapi
+
+from pipeline.analysis import fold, french_stop_words, terms
+from pipeline.store import TITLE_WEIGHT, fts_query
+from tests.eval.shared import SHARED_EVAL
+
+PIAF = SHARED_EVAL / "retrieval-piaf"
+SAMPLE, K = 1000, 10
+
+
+def folded_words(text: str) -> list[str]:
+    """Words folded, function words dropped: the keyword index before French analysis."""
+    return [fold(w) for w in re.findall(r"\w+", text) if len(w) > 1 and fold(w) not in french_stop_words()]
+
+
+def ndcg(ranked: list[str], relevant: set[str]) -> float:
+    gain = sum(1 / math.log2(i + 2) for i, doc in enumerate(ranked[:K]) if doc in relevant)
+    return gain / sum(1 / math.log2(i + 2) for i in range(min(len(relevant), K)))
+
+
+def fts5(corpus: list[dict], analyse: Callable[[str], list[str]], share: float) -> Callable[[str], list[str]]:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE f USING fts5(id UNINDEXED, title, text)")
+    rows = [(d["_id"], " ".join(analyse(d["title"])), " ".join(analyse(d["text"]))) for d in corpus]
+    db.executemany("INSERT INTO f VALUES (?, ?, ?)", rows)
+
+    def rank(query: str) -> list[str]:
+        asked = list(dict.fromkeys(analyse(query)))
+        if not asked:
+            return []
+        needed = max(1, math.ceil(len(asked) * share))
+        expression = fts_query(asked, needed if math.comb(len(asked), needed) <= 64 else 1)
+        found = db.execute(
+            f"SELECT id FROM f WHERE f MATCH ? ORDER BY bm25(f, 0, {TITLE_WEIGHT}, 1.0) LIMIT {K}", (expression,)
+        )
+        return [row[0] for row in found]
+
+    return rank
+
+
+def textbook(corpus: list[dict], analyse: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    bm25 = BM25Okapi([analyse(f"{d['title']} {d['text']}") for d in corpus])
+    ids = [d["_id"] for d in corpus]
+
+    def rank(query: str) -> list[str]:
+        scores = bm25.get_scores(analyse(query))
+        return [ids[i] for i in sorted(range(len(ids)), key=lambda i: -scores[i])[:K]]
+
+    return rank
+
+
+def main() -> dict:
+    corpus = [json.loads(line) for line in (PIAF / "corpus.jsonl").open(encoding="utf-8")]
+    questions = {q["_id"]: q["text"] for q in map(json.loads, (PIAF / "queries.jsonl").open(encoding="utf-8"))}
+    relevant = defaultdict(set)
+    for query_id, doc_id, *_ in csv.reader((PIAF / "qrels.tsv").open(encoding="utf-8"), delimiter="\t"):
+        if query_id in questions:
+            relevant[query_id].add(doc_id)
+    sample = [q for q in questions if q in relevant][:SAMPLE]
+    title = {d["_id"]: d["title"] for d in corpus}
+    half = {q: int(hashlib.sha1(title[min(relevant[q])].encode()).hexdigest(), 16) % 2 for q in sample}
+    sides = {
+        "before: folded words, at least half of them": fts5(corpus, folded_words, 0.5),
+        "folded words, any of them": fts5(corpus, folded_words, 0.0),
+        "French analysis, any term (keyword mode)": fts5(corpus, terms, 0.0),
+        "French analysis, at least half (hybrid's keyword list)": fts5(corpus, terms, 0.5),
+        "textbook BM25, folded words": textbook(corpus, folded_words),
+        "textbook BM25, French terms": textbook(corpus, terms),
+    }
+    results = {}
+    for name, rank in sides.items():
+        scores = defaultdict(list)
+        for q in sample:
+            scores[half[q]].append(ndcg(rank(questions[q]), relevant[q]))
+        results[name] = {
+            "tuning": round(statistics.mean(scores[0]), 3),
+            "held-out": round(statistics.mean(scores[1]), 3),
+        }
+    return {"questions": {"tuning": sum(1 for q in sample if not half[q]), "held-out": sum(half.values())}, **results}
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=1, ensure_ascii=False))
