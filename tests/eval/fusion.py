@@ -1,0 +1,252 @@
+"""Keyword, semantic and their fusions on two French sets: chosen on PIAF's tuning half, reported elsewhere.
+
+    python -m tests.eval.fusion [--spacy-model fr_core_news_sm]
+
+- PIAF: ingested and processed once by the real ``ess`` commands into corpus/data/eval/piaf; the first
+  1,000 questions with qrels, split by the article of their relevant paragraph (sha1 of its title, even or
+  odd) into a tuning half and a held-out half.
+- Press (tests/fixtures/queries_press.jsonl, read its .md): the demo sites crawled and processed, plus the
+  26 real pages of ../shared/eval/extraction-fr given to ``ess ingest``, built once into
+  corpus/data/eval/press. Never used to choose anything.
+
+For each question the rankings are read once as the API reads them (``CANDIDATES`` chunks, best chunk per
+document, with scores): semantic, keyword over any term, and keyword over at least half of the terms (what
+hybrid fuses today). Every fusion is computed from them: reciprocal rank fusion with a weight on the keyword
+side and its constant k (today: weight 0.5, k 60, half the terms), or a convex combination of min-max
+normalised scores. Beside them, a textbook BM25 (rank_bm25's BM25Okapi) over the same documents (title and
+text) and the same French terms. nDCG@10, binary relevance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rank_bm25 import BM25Okapi
+
+from pipeline.analysis import terms
+from pipeline.config import PROJECT_ROOT, Settings
+from search_api.retrieval import CANDIDATES, RRF_K, Retriever
+from tests.eval.retrieval import (
+    PIAF_PREFIX,
+    Query,
+    build_demo,
+    demo_page,
+    demo_path,
+    ess_json,
+    load_piaf,
+    ndcg,
+    open_retriever,
+    piaf_jsonl,
+    read_jsonl,
+)
+from tests.eval.shared import SHARED_EVAL
+from tests.tests_support import FIXTURES
+
+CACHE = PROJECT_ROOT / "corpus" / "data" / "eval"
+RESULTS = PROJECT_ROOT / "docs" / "fusion.json"
+PRESS_QUERIES = FIXTURES / "queries_press.jsonl"
+EXTRACTION = SHARED_EVAL / "extraction-fr" / "html"
+WEIGHTS = [round(0.1 * n, 1) for n in range(0, 11)]
+RRF_KS = (5, 10, 20, 40, 60, 100)
+SHARES = (0.0, 0.5)
+TODAY = f"rrf share=0.5 w=0.5 k={RRF_K}"
+Ranking = list[tuple[str, float]]  # document ids best first, with their scores
+
+
+@dataclass
+class Rankings:
+    """One question's two rankings, documents best first, and the textbook BM25's."""
+
+    query: Query
+    group: str
+    keyword: dict[float, Ranking]  # per share of the query's terms a keyword hit must hold
+    semantic: Ranking
+    textbook: list[str]
+
+
+def built(name: str, spacy_model: str, build: Callable[[Settings], None]) -> Settings:
+    settings = Settings(data_dir=CACHE / name, spacy_model=spacy_model)
+    if not (settings.data_dir / "built").exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        build(settings)
+        (settings.data_dir / "built").touch()
+    return settings.model_copy(update={"sources": settings.data_dir / "sources.toml"})
+
+
+def build_piaf(settings: Settings) -> None:
+    corpus, _ = load_piaf()
+    jsonl = piaf_jsonl(corpus, settings.data_dir / "piaf.jsonl")
+    ess_json(settings, "ingest", str(jsonl), "--source", "piaf", "--no-process")
+    ess_json(settings, "process")
+
+
+def build_press(settings: Settings) -> None:
+    build_demo(settings)
+    ess_json(settings, "ingest", *map(str, sorted(EXTRACTION.glob("*.html"))), "--source", "extraction-fr")
+
+
+def piaf_key(url: str, source: str) -> str:
+    return url.removeprefix(PIAF_PREFIX)
+
+
+def press_key(url: str, source: str) -> str:
+    return f"extraction-fr/{Path(urlsplit(url).path).name}" if source == "extraction-fr" else demo_page(source, url)
+
+
+def piaf_questions() -> list[tuple[Query, str]]:
+    corpus, queries = load_piaf()
+    title = {p["_id"]: p["title"] for p in corpus}
+    halves = ("tuning", "held-out")
+    return [(q, halves[int(hashlib.sha1(title[min(q.relevant)].encode()).hexdigest(), 16) % 2]) for q in queries]
+
+
+def press_questions() -> list[tuple[Query, str]]:
+    return [(Query(q["query"], frozenset(map(demo_path, q["relevant"])), None, q["type"]), q["type"])
+            for q in read_jsonl(PRESS_QUERIES)]  # fmt: skip
+
+
+def textbook_bm25(retriever: Retriever) -> Callable[[str], list[str]]:
+    rows = retriever.store.db.execute("SELECT id, title, text FROM documents").fetchall()
+    bm25 = BM25Okapi([terms(f"{row['title'] or ''} {row['text']}") or ["-"] for row in rows])
+    ids = [row["id"] for row in rows]
+
+    def rank(query: str) -> list[str]:
+        scores = bm25.get_scores(terms(query))
+        return [ids[i] for i in sorted(range(len(ids)), key=lambda i: -scores[i])[:10] if scores[i] > 0]
+
+    return rank
+
+
+def best_per_document(hits: list[tuple[str, float]]) -> Ranking:
+    seen: dict[str, float] = {}
+    for doc_id, score in hits:
+        seen.setdefault(doc_id, score)
+    return list(seen.items())
+
+
+def read(retriever: Retriever, query: Query, group: str, textbook: Callable[[str], list[str]]) -> Rankings:
+    keyword = {
+        share: best_per_document(
+            [(doc, score) for _, doc, score in retriever.store.keyword_search(query.text, CANDIDATES, None, share)]
+        )
+        for share in SHARES
+    }
+    hits = retriever.index.query(retriever.embedder.query(query.text), CANDIDATES)
+    semantic = best_per_document([(h.doc_id, h.similarity) for h in hits])
+    return Rankings(query, group, keyword, semantic, textbook(query.text))
+
+
+def rankings(settings: Settings, questions: list[tuple[Query, str]], key: Callable[[str, str], str]) -> tuple:
+    with open_retriever(settings) as retriever:
+        rows = retriever.store.db.execute("SELECT id, url, source FROM documents")
+        keys = {d: key(url, source) for d, url, source in rows}
+        textbook = textbook_bm25(retriever)
+        return [read(retriever, q, group, textbook) for q, group in questions], keys
+
+
+def rrf(weight: float, k: int) -> Callable[[Ranking, Ranking], list[str]]:
+    def fuse(keyword: Ranking, semantic: Ranking) -> list[str]:
+        scores: dict[str, float] = {}
+        for side, ranking in ((weight, keyword), (1.0 - weight, semantic)):
+            for rank, (doc, _) in enumerate(ranking):
+                scores[doc] = scores.get(doc, 0.0) + side / (k + rank + 1)
+        return sorted(scores, key=lambda d: -scores[d])
+
+    return fuse
+
+
+def min_max(ranking: Ranking) -> dict[str, float]:
+    if not ranking:
+        return {}
+    low, high = min(s for _, s in ranking), max(s for _, s in ranking)
+    return {doc: (s - low) / (high - low) if high > low else 1.0 for doc, s in ranking}
+
+
+def convex(weight: float) -> Callable[[Ranking, Ranking], list[str]]:
+    def fuse(keyword: Ranking, semantic: Ranking) -> list[str]:
+        by_words, by_meaning = min_max(keyword), min_max(semantic)
+        scores = {
+            d: weight * by_words.get(d, 0.0) + (1 - weight) * by_meaning.get(d, 0.0)
+            for d in by_words.keys() | by_meaning.keys()
+        }
+        return sorted(scores, key=lambda d: -scores[d])
+
+    return fuse
+
+
+def fusions() -> dict[str, tuple[float, Callable[[Ranking, Ranking], list[str]]]]:
+    """Every fusion tried, by name: (share of terms its keyword hits hold, fusion)."""
+    out = {}
+    for share in SHARES:
+        for weight in WEIGHTS:
+            out[f"convex share={share} w={weight}"] = (share, convex(weight))
+            for k in RRF_KS:
+                out[f"rrf share={share} w={weight} k={k}"] = (share, rrf(weight, k))
+    return out
+
+
+def scored(rows: list[Rankings], keys: dict[str, str], groups: list[str]) -> Callable[[Callable], dict]:
+    """Mean nDCG@10 per group (and over all) of a ranking function of a question's rankings."""
+
+    def score(rank: Callable[[Rankings], list[str]]) -> dict[str, float]:
+        out = {}
+        for group in [*groups, "all"]:
+            picked = [r for r in rows if group in (r.group, "all")]
+            ranked = [[keys[d] for d in rank(r)] for r in picked]
+            out[group] = round(
+                statistics.fmean(ndcg(k, r.query.relevant) for k, r in zip(ranked, picked, strict=True)), 4
+            )
+        return out
+
+    return score
+
+
+def report(rows: list[Rankings], keys: dict[str, str], groups: list[str]) -> dict:
+    score = scored(rows, keys, groups)
+    curve = {
+        name: score(lambda r, share=share, fuse=fuse: fuse(r.keyword[share], r.semantic))
+        for name, (share, fuse) in fusions().items()
+    }
+    return {
+        "questions": {g: sum(r.group == g for r in rows) for g in groups},
+        "keyword": score(lambda r: [d for d, _ in r.keyword[0.0]]),
+        "textbook BM25": score(lambda r: r.textbook),
+        "semantic": score(lambda r: [d for d, _ in r.semantic]),
+        f"hybrid today ({TODAY})": curve[TODAY],
+        "curve": curve,
+    }
+
+
+def main(spacy_model: str) -> dict:
+    piaf_rows, piaf_keys = rankings(built("piaf", spacy_model, build_piaf), piaf_questions(), piaf_key)
+    press_rows, press_keys = rankings(built("press", spacy_model, build_press), press_questions(), press_key)
+    piaf = report(piaf_rows, piaf_keys, ["tuning", "held-out"])
+    chosen = max(piaf["curve"], key=lambda n: piaf["curve"][n]["tuning"])
+    press = report(press_rows, press_keys, ["paraphrase", "question", "keywords"])
+    return {"chosen on PIAF tuning": chosen, "piaf": piaf, "press": press}
+
+
+def summary(result: dict) -> dict:
+    chosen = result["chosen on PIAF tuning"]
+    return {
+        "chosen on PIAF tuning": chosen,
+        **{
+            name: {**{k: v for k, v in part.items() if k != "curve"}, f"chosen ({chosen})": part["curve"][chosen]}
+            for name, part in (("piaf", result["piaf"]), ("press", result["press"]))
+        },
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--spacy-model", default="fr_core_news_sm")
+    result = main(parser.parse_args().spacy_model)
+    RESULTS.write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    print(json.dumps(summary(result), indent=1, ensure_ascii=False))
