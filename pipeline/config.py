@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     )
     chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded index in data_dir.")
     chroma_port: int = Field(8000, description="Chroma server port, used when chroma_host is set.")
+    fusion_keyword_weight: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Weight of the keyword side in hybrid search (its BM25 over the query's best possible score); "
+        "the semantic side (min-max normalised similarity) weighs the rest. Chosen on PIAF: docs/ranking.md.",
+    )
     index_copies: Path | None = Field(
         None,
         description="Folder where read-only processes (the API, `ess search`, `ess check`) keep their private copy "

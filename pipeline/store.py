@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 import sqlite3
-from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -76,7 +74,7 @@ class Mention:
 
 READ_MMAP_BYTES = 1 << 30  # a request's fresh connection maps the file instead of filling its own page cache
 TITLE_WEIGHT = 2.0  # BM25 weight of a chunk's document title beside its text (1.0)
-MAX_COMBINATIONS = 64  # longer queries check a share of terms term by term instead of in one FTS5 expression
+BM25_K1 = 1.2  # FTS5's bm25(): a term's contribution tends to (k1 + 1) * idf as its frequency grows
 
 
 def keyword_row(rowid: int, title: str | None, text: str) -> tuple[int, str, str]:
@@ -89,15 +87,9 @@ def quoted(term: str) -> str:
     return '"{}"'.format(term.replace('"', ""))
 
 
-def fts_query(terms: list[str], needed: int = 1) -> str:
-    """An FTS5 query matching the chunks that contain at least ``needed`` of ``terms``.
-
-    Every term appears the same number of times in the expression, so BM25 ranks as for plain OR.
-    """
-    if needed <= 1:
-        return " OR ".join(quoted(t) for t in terms)
-    groups = itertools.combinations([quoted(t) for t in terms], needed)
-    return " OR ".join("(" + " AND ".join(group) + ")" for group in groups)
+def fts_query(terms: list[str]) -> str:
+    """An FTS5 query matching the chunks that contain any of ``terms``, for BM25 to rank."""
+    return " OR ".join(quoted(t) for t in terms)
 
 
 class Store:
@@ -258,40 +250,32 @@ class Store:
             )
         return len(missing)
 
-    def keyword_search(
-        self, text: str, limit: int, among: set[str] | None = None, share: float = 0.0
-    ) -> list[tuple[str, str, float]]:
+    def keyword_search(self, text: str, limit: int, among: set[str] | None = None) -> list[tuple[str, str, float]]:
         """(chunk id, document id, BM25 score; higher is better) for the chunks holding any of the query's terms
-        (French analysis: ``pipeline.analysis``), or at least ``share`` of them; title words weigh
-        ``TITLE_WEIGHT`` times a text word."""
+        (French analysis: ``pipeline.analysis``), a title word weighing ``TITLE_WEIGHT`` text words."""
         terms = query_terms(text)
         if not terms:
             return []
-        needed = max(1, math.ceil(len(terms) * share))
-        exact = math.comb(len(terms), needed) <= MAX_COMBINATIONS
         within = [json.dumps(sorted(among))] if among is not None else []
         rows = self.db.execute(
             f"SELECT c.id, c.doc_id, -bm25(chunks_fts, {TITLE_WEIGHT}, 1.0) AS score "
             "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
             f"{'AND c.doc_id IN (SELECT value FROM json_each(?)) ' if among is not None else ''}"
             f"ORDER BY bm25(chunks_fts, {TITLE_WEIGHT}, 1.0) LIMIT ?",
-            (fts_query(terms, needed if exact else 1), *within, limit),
+            (fts_query(terms), *within, limit),
         ).fetchall()
-        if not exact:
-            rows = self._with_terms(rows, terms, needed)
         return [(r["id"], r["doc_id"], r["score"]) for r in rows]
 
-    def _with_terms(self, rows: list[sqlite3.Row], terms: list[str], needed: int) -> list[sqlite3.Row]:
-        """The rows whose chunk contains at least ``needed`` of ``terms``, for queries too long to say so in FTS5."""
-        chunk_ids = {r["id"] for r in rows}
-        matched: Counter = Counter()
-        for term in terms:
-            having = self.db.execute(
-                "SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?",
-                (quoted(term),),
-            )
-            matched.update(chunk_id for (chunk_id,) in having if chunk_id in chunk_ids)
-        return [r for r in rows if matched[r["id"]] >= needed]
+    def keyword_ceiling(self, text: str) -> float:
+        """The BM25 score a chunk holding every query term very often would reach: the sum over the terms of
+        (k1 + 1) times their idf, as FTS5 computes it."""
+        chunks = self.keyword_rows()
+        ceiling = 0.0
+        for term in query_terms(text):
+            having = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (quoted(term),))
+            documents = having.fetchone()[0]
+            ceiling += (BM25_K1 + 1) * max(1e-6, math.log((chunks - documents + 0.5) / (documents + 0.5)))
+        return ceiling or 1.0
 
     def documents(self, ids: list[str]) -> dict[str, sqlite3.Row]:
         """What a search hit shows of each document: metadata and cluster, not the text (search reads

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: FTS5 BM25 and dense results fused by reciprocal rank fusion, one hit per document."""
+"""Hybrid retrieval: FTS5 BM25 and dense results fused by a weighted sum of scores, one hit per document."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from pipeline.store import Store
 from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit, SearchResponse
 from search_api.snippets import snippet
 
-RRF_K = 60
 LEAP_YEAR = r"[1-9]\d(?:0[48]|[2468][048]|[13579][26])|(?:[13579][26]|[2468][048])00"
 MONTH_DAY = (
     r"(?:0[13578]|1[02])(?:-(?:0[1-9]|[12]\d|3[01]))?"  # months of 31 days
@@ -25,10 +24,6 @@ MONTH_DAY = (
 # 2024-13-45): a pattern, so that the OpenAPI schema says exactly which dates the API accepts.
 PUBLICATION_DATE = re.compile(rf"^(?:[1-9]\d{{3}}(?:-(?:{MONTH_DAY}))?|(?:{LEAP_YEAR})-02-29)$")
 CANDIDATES = 200  # chunks each ranking reads before fusion
-# In hybrid mode a keyword hit joins the fusion only with at least this share of the query's terms: with plain
-# OR, chunks sharing one common word with a paraphrase dragged semantic's right answer down (a demo test).
-# Keyword mode ranks every chunk holding any term (PIAF nDCG@10 +0.09 over requiring half of them).
-HYBRID_KEYWORD_SHARE = 0.5
 
 
 def is_publication_date(value: str) -> bool:
@@ -48,45 +43,58 @@ class Ranked:
     score: float
 
 
-def best_per_document(hits: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """(doc id, chunk id) in rank order, keeping each document's best chunk only."""
-    seen: dict[str, str] = {}
-    for doc_id, chunk_id in hits:
-        seen.setdefault(doc_id, chunk_id)
-    return list(seen.items())
+def best_per_document(hits: list[tuple[str, str, float]]) -> list[Ranked]:
+    """(doc id, chunk id, score) in rank order, keeping each document's best chunk only."""
+    seen: dict[str, Ranked] = {}
+    for doc_id, chunk_id, score in hits:
+        seen.setdefault(doc_id, Ranked(doc_id, chunk_id, score))
+    return list(seen.values())
 
 
-def reciprocal_rank_fusion(rankings: list[list[tuple[str, str]]]) -> list[Ranked]:
-    scores: dict[str, float] = {}
-    chunk_of: dict[str, str] = {}
-    for ranking in rankings:
-        for rank, (doc_id, chunk_id) in enumerate(ranking):
-            scores[doc_id] = scores.get(doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-            chunk_of.setdefault(doc_id, chunk_id)
-    ordered = sorted(scores, key=lambda d: scores[d], reverse=True)
-    return [Ranked(d, chunk_of[d], scores[d]) for d in ordered]
+def min_max(ranking: list[Ranked]) -> dict[str, float]:
+    """Scores mapped onto [0, 1] within the ranking (all 1 when they are equal)."""
+    if not ranking:
+        return {}
+    low, high = min(r.score for r in ranking), max(r.score for r in ranking)
+    return {r.doc_id: (r.score - low) / (high - low) if high > low else 1.0 for r in ranking}
+
+
+def fuse(keyword: list[Ranked], semantic: list[Ranked], keyword_weight: float) -> list[Ranked]:
+    """Documents by ``keyword_weight`` times their keyword confidence (already in [0, 1]: BM25 over the best
+    score the query could reach, so a match on a few common words stays low) plus the rest times their
+    min-max normalised similarity. Chosen on PIAF's tuning half (docs/ranking.md)."""
+    by_words = {r.doc_id: r.score for r in keyword}
+    by_meaning = min_max(semantic)
+    scores = {
+        doc: keyword_weight * by_words.get(doc, 0.0) + (1.0 - keyword_weight) * by_meaning.get(doc, 0.0)
+        for doc in by_words.keys() | by_meaning.keys()
+    }
+    chunk_of = {r.doc_id: r.chunk_id for r in [*semantic, *keyword]}  # the keyword side's chunk shows words
+    return [Ranked(d, chunk_of[d], scores[d]) for d in sorted(scores, key=lambda d: scores[d], reverse=True)]
 
 
 class Retriever:
-    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder):
-        self.store, self.index, self.embedder = store, index, embedder
+    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder, keyword_weight: float = 0.8):
+        self.store, self.index, self.embedder, self.keyword_weight = store, index, embedder, keyword_weight
 
-    def keyword(self, query: str, among: set[str] | None, share: float = 0.0) -> list[tuple[str, str]]:
-        hits = self.store.keyword_search(query, CANDIDATES, among, share)
-        return best_per_document([(doc, chunk) for chunk, doc, _ in hits])
+    def keyword(self, query: str, among: set[str] | None) -> list[Ranked]:
+        """Documents by their best chunk's BM25 score over the highest score the query's terms could reach."""
+        hits = self.store.keyword_search(query, CANDIDATES, among)
+        ceiling = self.store.keyword_ceiling(query) if hits else 1.0
+        return best_per_document([(doc, chunk, score / ceiling) for chunk, doc, score in hits])
 
-    def semantic(self, query: str, among: set[str] | None) -> list[tuple[str, str]]:
+    def semantic(self, query: str, among: set[str] | None) -> list[Ranked]:
+        """Documents by their nearest chunk's cosine similarity."""
         hits = self.index.query(self.embedder.query(query), CANDIDATES, among)
-        return best_per_document([(h.doc_id, h.chunk_id) for h in hits])
+        return best_per_document([(h.doc_id, h.chunk_id, h.similarity) for h in hits])
 
     def rank(self, query: str, mode: Mode, among: set[str] | None = None) -> list[Ranked]:
         """Documents for the query; only those ``among`` when filters gave a set."""
-        rankings = []
-        if mode in (Mode.hybrid, Mode.keyword):
-            rankings.append(self.keyword(query, among, HYBRID_KEYWORD_SHARE if mode is Mode.hybrid else 0.0))
-        if mode in (Mode.hybrid, Mode.semantic):
-            rankings.append(self.semantic(query, among))
-        return reciprocal_rank_fusion(rankings)
+        if mode is Mode.keyword:
+            return self.keyword(query, among)
+        if mode is Mode.semantic:
+            return self.semantic(query, among)
+        return fuse(self.keyword(query, among), self.semantic(query, among), self.keyword_weight)
 
 
 def collapse_duplicates(ranked: list[Ranked], clusters: dict[str, str]) -> list[Ranked]:

@@ -9,12 +9,12 @@
   26 real pages of ../shared/eval/extraction-fr given to ``ess ingest``, built once into
   corpus/data/eval/press. Never used to choose anything.
 
-For each question the rankings are read once as the API reads them (``CANDIDATES`` chunks, best chunk per
-document, with scores): semantic, keyword over any term, and keyword over at least half of the terms (what
-hybrid fuses today). Every fusion is computed from them: reciprocal rank fusion with a weight on the keyword
-side and its constant k (today: weight 0.5, k 60, half the terms), or a convex combination of min-max
-normalised scores. Beside them, a textbook BM25 (rank_bm25's BM25Okapi) over the same documents (title and
-text) and the same French terms. nDCG@10, binary relevance.
+For each question both rankings are read once as the API reads them (``CANDIDATES`` chunks, best chunk per
+document, with scores). Every fusion is computed from them: reciprocal rank fusion with a weight on the
+keyword side and its constant k; a convex combination of min-max normalised scores; and the project's
+(``search_api.retrieval.fuse``): the keyword side as BM25 over the best score the query could reach, the
+semantic side min-max normalised. Beside them, a textbook BM25 (rank_bm25's BM25Okapi) over the same
+documents (title and text) and the same French terms. nDCG@10, binary relevance.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from rank_bm25 import BM25Okapi
 
 from pipeline.analysis import terms
 from pipeline.config import PROJECT_ROOT, Settings
-from search_api.retrieval import CANDIDATES, RRF_K, Retriever
+from search_api.retrieval import CANDIDATES, Retriever
 from tests.eval.retrieval import (
     PIAF_PREFIX,
     Query,
@@ -40,6 +40,7 @@ from tests.eval.retrieval import (
     demo_page,
     demo_path,
     ess_json,
+    load_demo_queries,
     load_piaf,
     ndcg,
     open_retriever,
@@ -55,8 +56,6 @@ PRESS_QUERIES = FIXTURES / "queries_press.jsonl"
 EXTRACTION = SHARED_EVAL / "extraction-fr" / "html"
 WEIGHTS = [round(0.1 * n, 1) for n in range(0, 11)]
 RRF_KS = (5, 10, 20, 40, 60, 100)
-SHARES = (0.0, 0.5)
-TODAY = f"rrf share=0.5 w=0.5 k={RRF_K}"
 Ranking = list[tuple[str, float]]  # document ids best first, with their scores
 
 
@@ -66,8 +65,9 @@ class Rankings:
 
     query: Query
     group: str
-    keyword: dict[float, Ranking]  # per share of the query's terms a keyword hit must hold
+    keyword: Ranking
     semantic: Ranking
+    ceiling: float  # the highest BM25 score the query's terms could reach
     textbook: list[str]
 
 
@@ -112,6 +112,12 @@ def press_questions() -> list[tuple[Query, str]]:
             for q in read_jsonl(PRESS_QUERIES)]  # fmt: skip
 
 
+def demo_questions() -> list[tuple[Query, str]]:
+    """The older demo set (tests/fixtures/queries_demo.jsonl) without its filtered queries: its paraphrases
+    were written to share no content word with their article's title."""
+    return [(q, q.type) for q in load_demo_queries() if q.filters is None]
+
+
 def textbook_bm25(retriever: Retriever) -> Callable[[str], list[str]]:
     rows = retriever.store.db.execute("SELECT id, title, text FROM documents").fetchall()
     bm25 = BM25Okapi([terms(f"{row['title'] or ''} {row['text']}") or ["-"] for row in rows])
@@ -132,15 +138,13 @@ def best_per_document(hits: list[tuple[str, float]]) -> Ranking:
 
 
 def read(retriever: Retriever, query: Query, group: str, textbook: Callable[[str], list[str]]) -> Rankings:
-    keyword = {
-        share: best_per_document(
-            [(doc, score) for _, doc, score in retriever.store.keyword_search(query.text, CANDIDATES, None, share)]
-        )
-        for share in SHARES
-    }
+    keyword = best_per_document(
+        [(doc, score) for _, doc, score in retriever.store.keyword_search(query.text, CANDIDATES, None)]
+    )
     hits = retriever.index.query(retriever.embedder.query(query.text), CANDIDATES)
     semantic = best_per_document([(h.doc_id, h.similarity) for h in hits])
-    return Rankings(query, group, keyword, semantic, textbook(query.text))
+    ceiling = retriever.store.keyword_ceiling(query.text)
+    return Rankings(query, group, keyword, semantic, ceiling, textbook(query.text))
 
 
 def rankings(settings: Settings, questions: list[tuple[Query, str]], key: Callable[[str, str], str]) -> tuple:
@@ -151,10 +155,10 @@ def rankings(settings: Settings, questions: list[tuple[Query, str]], key: Callab
         return [read(retriever, q, group, textbook) for q, group in questions], keys
 
 
-def rrf(weight: float, k: int) -> Callable[[Ranking, Ranking], list[str]]:
-    def fuse(keyword: Ranking, semantic: Ranking) -> list[str]:
+def rrf(weight: float, k: int) -> Callable[[Rankings], list[str]]:
+    def fuse(r: Rankings) -> list[str]:
         scores: dict[str, float] = {}
-        for side, ranking in ((weight, keyword), (1.0 - weight, semantic)):
+        for side, ranking in ((weight, r.keyword), (1.0 - weight, r.semantic)):
             for rank, (doc, _) in enumerate(ranking):
                 scores[doc] = scores.get(doc, 0.0) + side / (k + rank + 1)
         return sorted(scores, key=lambda d: -scores[d])
@@ -169,9 +173,9 @@ def min_max(ranking: Ranking) -> dict[str, float]:
     return {doc: (s - low) / (high - low) if high > low else 1.0 for doc, s in ranking}
 
 
-def convex(weight: float) -> Callable[[Ranking, Ranking], list[str]]:
-    def fuse(keyword: Ranking, semantic: Ranking) -> list[str]:
-        by_words, by_meaning = min_max(keyword), min_max(semantic)
+def convex(weight: float) -> Callable[[Rankings], list[str]]:
+    def fuse(r: Rankings) -> list[str]:
+        by_words, by_meaning = min_max(r.keyword), min_max(r.semantic)
         scores = {
             d: weight * by_words.get(d, 0.0) + (1 - weight) * by_meaning.get(d, 0.0)
             for d in by_words.keys() | by_meaning.keys()
@@ -181,14 +185,30 @@ def convex(weight: float) -> Callable[[Ranking, Ranking], list[str]]:
     return fuse
 
 
-def fusions() -> dict[str, tuple[float, Callable[[Ranking, Ranking], list[str]]]]:
-    """Every fusion tried, by name: (share of terms its keyword hits hold, fusion)."""
+def ours(weight: float) -> Callable[[Rankings], list[str]]:
+    """Convex, the keyword side as BM25 over the query's ceiling (its own confidence), semantic min-max: what
+    ``search_api.retrieval.fuse`` does."""
+
+    def fuse(r: Rankings) -> list[str]:
+        by_words = {d: s / r.ceiling for d, s in r.keyword}
+        by_meaning = min_max(r.semantic)
+        scores = {
+            d: weight * by_words.get(d, 0.0) + (1 - weight) * by_meaning.get(d, 0.0)
+            for d in by_words.keys() | by_meaning.keys()
+        }
+        return sorted(scores, key=lambda d: -scores[d])
+
+    return fuse
+
+
+def fusions() -> dict[str, Callable[[Rankings], list[str]]]:
+    """Every fusion tried, by name."""
     out = {}
-    for share in SHARES:
-        for weight in WEIGHTS:
-            out[f"convex share={share} w={weight}"] = (share, convex(weight))
-            for k in RRF_KS:
-                out[f"rrf share={share} w={weight} k={k}"] = (share, rrf(weight, k))
+    for weight in WEIGHTS:
+        out[f"ours w={weight}"] = ours(weight)
+        out[f"convex w={weight}"] = convex(weight)
+        for k in RRF_KS:
+            out[f"rrf w={weight} k={k}"] = rrf(weight, k)
     return out
 
 
@@ -210,17 +230,14 @@ def scored(rows: list[Rankings], keys: dict[str, str], groups: list[str]) -> Cal
 
 def report(rows: list[Rankings], keys: dict[str, str], groups: list[str]) -> dict:
     score = scored(rows, keys, groups)
-    curve = {
-        name: score(lambda r, share=share, fuse=fuse: fuse(r.keyword[share], r.semantic))
-        for name, (share, fuse) in fusions().items()
-    }
+    weight = Settings().fusion_keyword_weight
     return {
         "questions": {g: sum(r.group == g for r in rows) for g in groups},
-        "keyword": score(lambda r: [d for d, _ in r.keyword[0.0]]),
+        "keyword": score(lambda r: [d for d, _ in r.keyword]),
         "textbook BM25": score(lambda r: r.textbook),
         "semantic": score(lambda r: [d for d, _ in r.semantic]),
-        f"hybrid today ({TODAY})": curve[TODAY],
-        "curve": curve,
+        f"hybrid (ours w={weight}, the default)": score(ours(weight)),
+        "curve": {name: score(fuse) for name, fuse in fusions().items()},
     }
 
 
@@ -230,7 +247,9 @@ def main(spacy_model: str) -> dict:
     piaf = report(piaf_rows, piaf_keys, ["tuning", "held-out"])
     chosen = max(piaf["curve"], key=lambda n: piaf["curve"][n]["tuning"])
     press = report(press_rows, press_keys, ["paraphrase", "question", "keywords"])
-    return {"chosen on PIAF tuning": chosen, "piaf": piaf, "press": press}
+    demo_rows, demo_keys = rankings(built("press", spacy_model, build_press), demo_questions(), press_key)
+    demo = report(demo_rows, demo_keys, sorted({q.type for q, _ in demo_questions()}))
+    return {"chosen on PIAF tuning": chosen, "piaf": piaf, "press": press, "demo": demo}
 
 
 def summary(result: dict) -> dict:
@@ -239,7 +258,7 @@ def summary(result: dict) -> dict:
         "chosen on PIAF tuning": chosen,
         **{
             name: {**{k: v for k, v in part.items() if k != "curve"}, f"chosen ({chosen})": part["curve"][chosen]}
-            for name, part in (("piaf", result["piaf"]), ("press", result["press"]))
+            for name, part in (("piaf", result["piaf"]), ("press", result["press"]), ("demo", result["demo"]))
         },
     }
 

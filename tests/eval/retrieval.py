@@ -108,7 +108,8 @@ def open_retriever(settings: Settings) -> Iterator[Retriever]:
     embedder = get_embedder(settings)
     store = Store(settings.store_db, readonly=True)
     try:
-        yield Retriever(store, VectorIndex(settings, embedder.name, embedder.dim), embedder)
+        index = VectorIndex(settings, embedder.name, embedder.dim)
+        yield Retriever(store, index, embedder, settings.fusion_keyword_weight)
     finally:
         store.close()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import pytest
+
 
 def first_path(client, query: str, mode: str = "hybrid") -> str | None:
     response = client.get("/search", params={"q": query, "mode": mode, "limit": 5})
@@ -23,8 +25,12 @@ PTCE_PARAPHRASE = "des acteurs économiques d'un même bassin de vie s'allient p
 PTCE_PATH = "/articles/saint-aubin-pole-territorial.html"  # "… mise sur son pôle territorial pour l'emploi"
 
 
-def test_paraphrase_finds_the_ptce_article_first(client):
-    assert first_path(client, PTCE_PARAPHRASE) == PTCE_PATH
+def test_paraphrase_finds_the_ptce_article(client):
+    """Semantic search ranks it first. Hybrid ranks it second, after an article on social clauses that holds
+    four of the query's terms: the keyword side weighs 0.8, chosen on PIAF's tuning half, which also puts more
+    paraphrases of the demo set first than the fusion before it did (docs/ranking.md)."""
+    assert first_path(client, PTCE_PARAPHRASE, "semantic") == PTCE_PATH
+    assert PTCE_PATH in paths(client, PTCE_PARAPHRASE, "hybrid", 2)
 
 
 def paths(client, query: str, mode: str, limit: int) -> list[str]:
@@ -32,13 +38,15 @@ def paths(client, query: str, mode: str, limit: int) -> list[str]:
     return [urlsplit(h["url"]).path for h in hits]
 
 
-def test_paraphrases_rank_their_article_high(client, queries):
-    """Eight paraphrases that share no content word with their article's title (floor: 6 first, 8 in top 3)."""
-    for mode in ("hybrid", "semantic"):
-        ranked = [paths(client, q["query"], mode, 3) for q in queries]
-        first = sum(r[:1] == [q["expected_path"]] for r, q in zip(ranked, queries, strict=True))
-        in_top3 = sum(q["expected_path"] in r for r, q in zip(ranked, queries, strict=True))
-        assert first >= 6 and in_top3 == len(queries) == 8, (mode, first, in_top3)
+@pytest.mark.parametrize(("mode", "first_at_least"), [("semantic", 6), ("hybrid", 5)])
+def test_paraphrases_rank_their_article_high(client, queries, mode, first_at_least):
+    """Eight paraphrases that share no content word with their article's title: all in the top 3, most first.
+    Hybrid puts 5 first on these 8 documents (the fusion before it, 6; on the 17 paraphrases of the demo set
+    it scores nDCG@10 0.743 against 0.633 before: docs/ranking.md)."""
+    ranked = [paths(client, q["query"], mode, 3) for q in queries]
+    first = sum(r[:1] == [q["expected_path"]] for r, q in zip(ranked, queries, strict=True))
+    in_top3 = sum(q["expected_path"] in r for r, q in zip(ranked, queries, strict=True))
+    assert first >= first_at_least and in_top3 == len(queries) == 8, (mode, first, in_top3)
 
 
 def test_hits_carry_the_metadata_analysts_need(client):
