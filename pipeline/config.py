@@ -50,6 +50,20 @@ class Settings(BaseSettings):
         description="Weight of the keyword side in hybrid search (its BM25 over the query's best possible score); "
         "the semantic side (min-max normalised similarity) weighs the rest. Chosen on PIAF: docs/ranking.md.",
     )
+    keyword_floor: float = Field(
+        0.2,
+        ge=0,
+        le=1,
+        description="In hybrid search a document counts in the total and facets when its keyword confidence "
+        "reaches this, or its similarity the similarity floor (chosen on PIAF: docs/ranking.md).",
+    )
+    similarity_floor: float = Field(
+        0.82,
+        ge=-1,
+        le=1,
+        description="Cosine similarity from which a document counts in the total and facets of semantic and hybrid "
+        "searches; it belongs to the embedding model (0.82 for the default e5-small).",
+    )
     index_copies: Path | None = Field(
         None,
         description="Folder where read-only processes (the API, `ess search`, `ess check`) keep their private copy "

@@ -159,7 +159,7 @@ def get_retriever(resources: ResourcesDep, store: StoreDep) -> Iterator[Retrieve
             return
         if index is None:
             raise HTTPException(status_code=503, detail=resources.problem)
-        yield Retriever(store, index, resources.embedder, resources.settings.fusion_keyword_weight)
+        yield Retriever(store, index, resources.embedder, resources.settings)
 
 
 RetrieverDep = Annotated[Retriever | None, Depends(get_retriever)]

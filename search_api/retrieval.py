@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from pipeline import queries as facets
+from pipeline.config import Settings
 from pipeline.embed import Embedder
 from pipeline.index import VectorIndex
 from pipeline.queries import documents_matching
@@ -41,6 +42,7 @@ class Ranked:
     doc_id: str
     chunk_id: str
     score: float
+    enough: bool = True  # relevant enough to count in ``total`` and the facets
 
 
 def best_per_document(hits: list[tuple[str, str, float]]) -> list[Ranked]:
@@ -62,39 +64,47 @@ def min_max(ranking: list[Ranked]) -> dict[str, float]:
 def fuse(keyword: list[Ranked], semantic: list[Ranked], keyword_weight: float) -> list[Ranked]:
     """Documents by ``keyword_weight`` times their keyword confidence (already in [0, 1]: BM25 over the best
     score the query could reach, so a match on a few common words stays low) plus the rest times their
-    min-max normalised similarity. Chosen on PIAF's tuning half (docs/ranking.md)."""
+    min-max normalised similarity; relevant enough when either side finds them so. Chosen on PIAF's tuning
+    half (docs/ranking.md)."""
     by_words = {r.doc_id: r.score for r in keyword}
     by_meaning = min_max(semantic)
     scores = {
         doc: keyword_weight * by_words.get(doc, 0.0) + (1.0 - keyword_weight) * by_meaning.get(doc, 0.0)
         for doc in by_words.keys() | by_meaning.keys()
     }
+    enough = {r.doc_id for r in [*keyword, *semantic] if r.enough}
     chunk_of = {r.doc_id: r.chunk_id for r in [*semantic, *keyword]}  # the keyword side's chunk shows words
-    return [Ranked(d, chunk_of[d], scores[d]) for d in sorted(scores, key=lambda d: scores[d], reverse=True)]
+    ordered = sorted(scores, key=lambda d: scores[d], reverse=True)
+    return [Ranked(d, chunk_of[d], scores[d], d in enough) for d in ordered]
 
 
 class Retriever:
-    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder, keyword_weight: float = 0.8):
-        self.store, self.index, self.embedder, self.keyword_weight = store, index, embedder, keyword_weight
+    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder, settings: Settings):
+        self.store, self.index, self.embedder, self.settings = store, index, embedder, settings
 
-    def keyword(self, query: str, among: set[str] | None) -> list[Ranked]:
-        """Documents by their best chunk's BM25 score over the highest score the query's terms could reach."""
+    def keyword(self, query: str, among: set[str] | None, floor: float = 0.0) -> list[Ranked]:
+        """Documents by their best chunk's BM25 score over the highest score the query's terms could reach;
+        relevant enough from ``floor`` on."""
         hits = self.store.keyword_search(query, CANDIDATES, among)
         ceiling = self.store.keyword_ceiling(query) if hits else 1.0
-        return best_per_document([(doc, chunk, score / ceiling) for chunk, doc, score in hits])
+        ranked = best_per_document([(doc, chunk, score / ceiling) for chunk, doc, score in hits])
+        return [replace(r, enough=r.score >= floor) for r in ranked]
 
     def semantic(self, query: str, among: set[str] | None) -> list[Ranked]:
-        """Documents by their nearest chunk's cosine similarity."""
+        """Documents by their nearest chunk's cosine similarity; relevant enough from the similarity floor on."""
         hits = self.index.query(self.embedder.query(query), CANDIDATES, among)
-        return best_per_document([(h.doc_id, h.chunk_id, h.similarity) for h in hits])
+        ranked = best_per_document([(h.doc_id, h.chunk_id, h.similarity) for h in hits])
+        return [replace(r, enough=r.score >= self.settings.similarity_floor) for r in ranked]
 
     def rank(self, query: str, mode: Mode, among: set[str] | None = None) -> list[Ranked]:
-        """Documents for the query; only those ``among`` when filters gave a set."""
+        """Documents for the query; only those ``among`` when filters gave a set. In keyword mode every
+        document holding a query term counts in the total."""
         if mode is Mode.keyword:
             return self.keyword(query, among)
         if mode is Mode.semantic:
             return self.semantic(query, among)
-        return fuse(self.keyword(query, among), self.semantic(query, among), self.keyword_weight)
+        keyword = self.keyword(query, among, self.settings.keyword_floor)
+        return fuse(keyword, self.semantic(query, among), self.settings.fusion_keyword_weight)
 
 
 def collapse_duplicates(ranked: list[Ranked], clusters: dict[str, str]) -> list[Ranked]:
@@ -146,6 +156,7 @@ def search_documents(
     ranked = [r for r in ranked if r.doc_id in docs]
     if collapse:
         ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})
+    counted = [r for r in ranked if r.enough]
     page = ranked[offset : offset + limit]
     db = retriever.store.db
     texts = retriever.store.chunk_texts([r.chunk_id for r in page])
@@ -157,11 +168,11 @@ def search_documents(
     return SearchResponse(
         query=q,
         mode=mode.value,
-        total=len(ranked),
+        total=len(counted),
         limit=limit,
         offset=offset,
         hits=hits,
-        facets=result_facets(db, [r.doc_id for r in ranked]),
+        facets=result_facets(db, [r.doc_id for r in counted]),
         hint=None if ranked else no_hit_hint(retriever.store, mode, among is not None),
     )
 

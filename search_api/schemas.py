@@ -62,7 +62,10 @@ class Facets(BaseModel):
 class SearchResponse(BaseModel):
     query: str
     mode: str
-    total: int = Field(description="Number of matching documents before pagination.")
+    total: int = Field(
+        description="Documents relevant enough: in keyword mode every one holding a query term; in semantic and "
+        "hybrid modes those whose similarity or keyword confidence reaches its floor. Hits may go on beyond it."
+    )
     limit: int
     offset: int
     hits: list[SearchHit]

@@ -109,7 +109,7 @@ def open_retriever(settings: Settings) -> Iterator[Retriever]:
     store = Store(settings.store_db, readonly=True)
     try:
         index = VectorIndex(settings, embedder.name, embedder.dim)
-        yield Retriever(store, index, embedder, settings.fusion_keyword_weight)
+        yield Retriever(store, index, embedder, settings)
     finally:
         store.close()
 

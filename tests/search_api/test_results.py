@@ -130,3 +130,14 @@ def test_duplicates_collapse_in_search_and_show_on_the_document(duplicated):
     assert [d["id"] for d in document["duplicates"]] == [first["id"]]
     uncollapsed = duplicated.get("/search", params={"q": "fonds insertion Creuse", "collapse": False}).json()
     assert uncollapsed["total"] == 3
+
+
+@pytest.mark.parametrize(("similarity_floor", "keyword_floor"), [(1.01, 1.01), (-1.0, 0.0)])
+def test_total_and_facets_count_the_documents_relevant_enough(processed, similarity_floor, keyword_floor):
+    settings = processed[0].model_copy(update={"similarity_floor": similarity_floor, "keyword_floor": keyword_floor})
+    with TestClient(create_app(settings)) as client:
+        for mode in ("semantic", "hybrid"):
+            body = client.get("/search", params={"q": "emploi coopération", "mode": mode, "limit": 50}).json()
+            assert body["hits"], "hits go on whatever the floors"
+            counted = 0 if similarity_floor > 1 else len(body["hits"])
+            assert body["total"] == counted == sum(f["documents"] for f in body["facets"]["source"]), (mode, body)
