@@ -23,7 +23,7 @@ def french_stop_words() -> frozenset[str]:
     data takes seconds)."""
     from spacy.lang.fr.stop_words import STOP_WORDS
 
-    return frozenset(strip_accents(w.casefold()) for w in STOP_WORDS)
+    return frozenset(fold(w) for w in STOP_WORDS)
 
 
 @lru_cache(maxsize=1)
@@ -41,10 +41,9 @@ def fold(word: str) -> str:
 @lru_cache(maxsize=200_000)  # words recur: every chunk and every snippet is analysed word by word
 def term(word: str) -> str | None:
     """The indexed form of one word; None for a function word or a single character."""
-    lower = word.casefold()
-    if len(lower) < 2 or strip_accents(lower) in french_stop_words():
+    if len(word) < 2 or fold(word) in french_stop_words():
         return None
-    return strip_accents(french_stemmer().stemWord(lower))
+    return strip_accents(french_stemmer().stemWord(word.casefold()))
 
 
 def words(text: str) -> Iterator[re.Match]:

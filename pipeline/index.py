@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import numpy as np
 from pipeline.config import Settings
 
 COLLECTION = "chunks"
+NO_INDEX = "no vector index yet: run `ess process` first"
 
 
 class IndexMismatch(RuntimeError):
@@ -126,7 +127,7 @@ class IndexCopies:
     def take(self) -> IndexCopy:
         """A copy of the index as it is now."""
         if not self.settings.chroma_dir.is_dir():
-            raise IndexMissing("no vector index yet: run `ess process` first")
+            raise IndexMissing(NO_INDEX)
         self.taken += 1
         folder = self.root / str(self.taken)
         with index_lock(self.settings, shared=True):
@@ -170,18 +171,14 @@ class VectorIndex:
         self.model_name, self.dim = model_name, dim
         self.owner = copy is None and not settings.chroma_host
         if self.owner and not create and not settings.chroma_dir.is_dir():
-            raise IndexMissing("no vector index yet: run `ess process` first")
+            raise IndexMissing(NO_INDEX)
         with self._files():
             self.client = chroma_client(settings, copy.folder if copy else None)
             self.collection = self._open(create)
 
-    @contextmanager
-    def _files(self) -> Iterator[None]:
-        if not self.owner:
-            yield
-            return
-        with index_lock(self.settings):
-            yield
+    def _files(self):
+        """The index lock, held by the owner of the files while it touches them; a copy needs none."""
+        return index_lock(self.settings) if self.owner else nullcontext()
 
     def _open(self, create: bool):
         metadata = {"embedding_model": self.model_name, "dim": self.dim}
@@ -196,7 +193,7 @@ class VectorIndex:
             try:
                 collection = self.client.get_collection(COLLECTION, embedding_function=None)
             except Exception as exc:  # noqa: BLE001 - chroma raises different types per backend
-                raise IndexMissing("no vector index yet: run `ess process` first") from exc
+                raise IndexMissing(NO_INDEX) from exc
         built_by = {k: (collection.metadata or {}).get(k) for k in metadata}
         if built_by != metadata:
             raise IndexMismatch(

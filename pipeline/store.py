@@ -268,8 +268,9 @@ class Store:
 
     def keyword_ceiling(self, text: str) -> float:
         """The BM25 score a chunk holding every query term very often would reach: the sum over the terms of
-        (k1 + 1) times their idf, as FTS5 computes it."""
-        chunks = self.keyword_rows()
+        (k1 + 1) times their idf, as FTS5 computes it. Chunks are counted in their own table, which holds as many
+        rows as the keyword one: counting the FTS5 table scans it (70 ms at 100k rows, against 0.2 ms)."""
+        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         ceiling = 0.0
         for term in query_terms(text):
             having = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (quoted(term),))

@@ -74,7 +74,7 @@ def fuse(keyword: list[Ranked], semantic: list[Ranked], keyword_weight: float) -
     }
     enough = {r.doc_id for r in [*keyword, *semantic] if r.enough}
     chunk_of = {r.doc_id: r.chunk_id for r in [*semantic, *keyword]}  # the keyword side's chunk shows words
-    ordered = sorted(scores, key=lambda d: scores[d], reverse=True)
+    ordered = sorted(scores, key=lambda d: (-scores[d], d))  # ties in a fixed order, run after run
     return [Ranked(d, chunk_of[d], scores[d], d in enough) for d in ordered]
 
 

@@ -1,5 +1,6 @@
 """Paths and helpers shared by the tests."""
 
+import json
 import os
 import socket
 import subprocess
@@ -72,3 +73,13 @@ def serving(settings) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def chantier_documents(count: int) -> str:
+    """``count`` new documents for `ess ingest` (JSONL), all about a Coorace work-integration site at Guéret."""
+    text = "Le chantier d'insertion numéro {n} rejoint le réseau Coorace à Guéret pour le maraîchage bio. " * 25
+    rows = [
+        {"id": f"n{n}", "title": f"Chantier {n} à Guéret", "text": text.format(n=n), "source": "ajouts"}
+        for n in range(count)
+    ]
+    return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows)

@@ -58,11 +58,17 @@ class ListingCallbacks:
         if content is not None and body is None:
             self.count(source.name, "skipped/bad_sitemap")
             return
-        if body and XML_ENTITY.search(body[:65536]):
-            self.count(source.name, "skipped/xml_entities")
-            self.logger.warning("sitemap declares XML entities, not read: %s", response.url)
+        if body and self.declares_entities(source, body, "sitemap", response.url):
             return
         yield from self.sitemap_requests(source, response.url, body or b"", response.meta["ess_depth"])
+
+    def declares_entities(self, source: Source, body: bytes, listing: str, url: str) -> bool:
+        """A sitemap or feed declaring XML entities is not read (entity expansion attacks); counted and logged."""
+        if not XML_ENTITY.search(body[:65536]):
+            return False
+        self.count(source.name, "skipped/xml_entities")
+        self.logger.warning("%s declares XML entities, not read: %s", listing, url)
+        return True
 
     def sitemap_requests(self, source: Source, base: str, body: bytes, depth: int = 0):
         if not body:
@@ -90,9 +96,7 @@ class ListingCallbacks:
         content = self.content(response)
         if content is None:
             return
-        if XML_ENTITY.search(content.body[:65536]):
-            self.count(source.name, "skipped/xml_entities")
-            self.logger.warning("feed declares XML entities, not read: %s", response.url)
+        if self.declares_entities(source, content.body, "feed", response.url):
             return
         links = feed_links(content.body)
         if not links:

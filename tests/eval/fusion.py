@@ -32,7 +32,7 @@ from rank_bm25 import BM25Okapi
 
 from pipeline.analysis import terms
 from pipeline.config import PROJECT_ROOT, Settings
-from search_api.retrieval import CANDIDATES, Retriever
+from search_api.retrieval import Ranked, Retriever, fuse, min_max
 from tests.eval.retrieval import (
     PIAF_PREFIX,
     Query,
@@ -56,18 +56,16 @@ PRESS_QUERIES = FIXTURES / "queries_press.jsonl"
 EXTRACTION = SHARED_EVAL / "extraction-fr" / "html"
 WEIGHTS = [round(0.1 * n, 1) for n in range(0, 11)]
 RRF_KS = (5, 10, 20, 40, 60, 100)
-Ranking = list[tuple[str, float]]  # document ids best first, with their scores
 
 
 @dataclass
 class Rankings:
-    """One question's two rankings, documents best first, and the textbook BM25's."""
+    """One question's two rankings as ``Retriever`` makes them, documents best first, and the textbook BM25's."""
 
     query: Query
     group: str
-    keyword: Ranking
-    semantic: Ranking
-    ceiling: float  # the highest BM25 score the query's terms could reach
+    keyword: list[Ranked]  # scores: BM25 over the highest score the query's terms could reach
+    semantic: list[Ranked]  # scores: cosine similarity
     textbook: list[str]
 
 
@@ -130,21 +128,9 @@ def textbook_bm25(retriever: Retriever) -> Callable[[str], list[str]]:
     return rank
 
 
-def best_per_document(hits: list[tuple[str, float]]) -> Ranking:
-    seen: dict[str, float] = {}
-    for doc_id, score in hits:
-        seen.setdefault(doc_id, score)
-    return list(seen.items())
-
-
 def read(retriever: Retriever, query: Query, group: str, textbook: Callable[[str], list[str]]) -> Rankings:
-    keyword = best_per_document(
-        [(doc, score) for _, doc, score in retriever.store.keyword_search(query.text, CANDIDATES, None)]
-    )
-    hits = retriever.index.query(retriever.embedder.query(query.text), CANDIDATES)
-    semantic = best_per_document([(h.doc_id, h.similarity) for h in hits])
-    ceiling = retriever.store.keyword_ceiling(query.text)
-    return Rankings(query, group, keyword, semantic, ceiling, textbook(query.text))
+    keyword = retriever.keyword(query.text, None, retriever.settings.keyword_floor)
+    return Rankings(query, group, keyword, retriever.semantic(query.text, None), textbook(query.text))
 
 
 def rankings(settings: Settings, questions: list[tuple[Query, str]], key: Callable[[str, str], str]) -> tuple:
@@ -156,49 +142,52 @@ def rankings(settings: Settings, questions: list[tuple[Query, str]], key: Callab
 
 
 def rrf(weight: float, k: int) -> Callable[[Rankings], list[str]]:
-    def fuse(r: Rankings) -> list[str]:
+    def fused(r: Rankings) -> list[str]:
         scores: dict[str, float] = {}
         for side, ranking in ((weight, r.keyword), (1.0 - weight, r.semantic)):
-            for rank, (doc, _) in enumerate(ranking):
-                scores[doc] = scores.get(doc, 0.0) + side / (k + rank + 1)
-        return sorted(scores, key=lambda d: -scores[d])
+            for rank, ranked in enumerate(ranking):
+                scores[ranked.doc_id] = scores.get(ranked.doc_id, 0.0) + side / (k + rank + 1)
+        return sorted(scores, key=lambda d: (-scores[d], d))
 
-    return fuse
-
-
-def min_max(ranking: Ranking) -> dict[str, float]:
-    if not ranking:
-        return {}
-    low, high = min(s for _, s in ranking), max(s for _, s in ranking)
-    return {doc: (s - low) / (high - low) if high > low else 1.0 for doc, s in ranking}
+    return fused
 
 
 def convex(weight: float) -> Callable[[Rankings], list[str]]:
-    def fuse(r: Rankings) -> list[str]:
+    """Both sides min-max normalised."""
+
+    def fused(r: Rankings) -> list[str]:
         by_words, by_meaning = min_max(r.keyword), min_max(r.semantic)
         scores = {
             d: weight * by_words.get(d, 0.0) + (1 - weight) * by_meaning.get(d, 0.0)
             for d in by_words.keys() | by_meaning.keys()
         }
-        return sorted(scores, key=lambda d: -scores[d])
+        return sorted(scores, key=lambda d: (-scores[d], d))
 
-    return fuse
+    return fused
 
 
 def ours(weight: float) -> Callable[[Rankings], list[str]]:
-    """Convex, the keyword side as BM25 over the query's ceiling (its own confidence), semantic min-max: what
-    ``search_api.retrieval.fuse`` does."""
+    """The project's fusion (``search_api.retrieval.fuse``) with this weight."""
+    return lambda r: [ranked.doc_id for ranked in fuse(r.keyword, r.semantic, weight)]
 
-    def fuse(r: Rankings) -> list[str]:
-        by_words = {d: s / r.ceiling for d, s in r.keyword}
-        by_meaning = min_max(r.semantic)
-        scores = {
-            d: weight * by_words.get(d, 0.0) + (1 - weight) * by_meaning.get(d, 0.0)
-            for d in by_words.keys() | by_meaning.keys()
-        }
-        return sorted(scores, key=lambda d: -scores[d])
 
-    return fuse
+def counted(rows: list[Rankings], keys: dict[str, str], weight: float) -> dict:
+    """What the total of the default hybrid search counts: the share of the relevant documents the rankers
+    found that it keeps, and the median and 90th percentile of its count."""
+    kept, found, counts = 0, 0, []
+    for r in rows:
+        ranked = fuse(r.keyword, r.semantic, weight)
+        relevant = r.query.relevant & {keys[x.doc_id] for x in ranked}
+        enough = {keys[x.doc_id] for x in ranked if x.enough}
+        found += bool(relevant)
+        kept += bool(relevant & enough)
+        counts.append(len(enough))
+    counts.sort()
+    return {
+        "relevant kept": round(kept / found, 3),
+        "median": statistics.median(counts),
+        "p90": counts[len(counts) * 9 // 10],
+    }
 
 
 def fusions() -> dict[str, Callable[[Rankings], list[str]]]:
@@ -233,10 +222,11 @@ def report(rows: list[Rankings], keys: dict[str, str], groups: list[str]) -> dic
     weight = Settings().fusion_keyword_weight
     return {
         "questions": {g: sum(r.group == g for r in rows) for g in groups},
-        "keyword": score(lambda r: [d for d, _ in r.keyword]),
+        "keyword": score(lambda r: [x.doc_id for x in r.keyword]),
         "textbook BM25": score(lambda r: r.textbook),
-        "semantic": score(lambda r: [d for d, _ in r.semantic]),
+        "semantic": score(lambda r: [x.doc_id for x in r.semantic]),
         f"hybrid (ours w={weight}, the default)": score(ours(weight)),
+        "hybrid total": {g: counted([r for r in rows if r.group == g], keys, weight) for g in groups},
         "curve": {name: score(fuse) for name, fuse in fusions().items()},
     }
 

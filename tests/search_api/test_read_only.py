@@ -24,7 +24,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from search_api.app import create_app
-from tests_support import ess_command, free_port, wait_until_listening
+from tests_support import chantier_documents, ess_command, free_port, wait_until_listening
 
 NOBODY = 65534
 WRITING_CALLS = ("creat", "rename", "unlink", "mkdir", "rmdir", "link", "symlink", "truncate")
@@ -193,7 +193,7 @@ def test_each_index_file_has_one_writer_while_the_api_serves_a_crawl_and_process
     )
     data, copies = settings.data_dir.resolve(), (tmp_path / "copies").resolve()
     copies.mkdir()
-    (tmp_path / "new.jsonl").write_text(new_documents(20), encoding="utf-8")
+    (tmp_path / "new.jsonl").write_text(chantier_documents(20), encoding="utf-8")
     stop, statuses = threading.Event(), Counter()
     api_trace, crawl_trace = tmp_path / "api.trace", tmp_path / "crawl.trace"
     process_trace, ingest_trace = tmp_path / "process.trace", tmp_path / "ingest.trace"
@@ -224,12 +224,3 @@ def test_each_index_file_has_one_writer_while_the_api_serves_a_crawl_and_process
     # nothing else under the data directory, no index file in particular, is opened for writing.
     assert in_data <= {f"{db}.sqlite-{wal}" for db in ("ess", "crawl") for wal in ("wal", "shm")}, in_data
     assert any(p.startswith(f"{copies}/") and p.endswith(".bin") for p in api), "Chroma writes in the API's copy"
-
-
-def new_documents(count: int) -> str:
-    text = "Le chantier d'insertion numéro {n} rejoint le réseau Coorace à Guéret pour le maraîchage bio. " * 25
-    rows = [
-        {"id": f"n{n}", "title": f"Chantier {n} à Guéret", "text": text.format(n=n), "source": "ajouts"}
-        for n in range(count)
-    ]
-    return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows)

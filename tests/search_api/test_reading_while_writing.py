@@ -9,17 +9,9 @@ from collections import Counter
 
 import httpx
 
-from tests_support import run_ess_async, serving
+from tests_support import chantier_documents, run_ess_async, serving
 
 QUERIES = ["coopération territoriale emploi", "Coorace", "épargne solidaire", "tiers-lieu"]
-
-
-def new_documents(count: int) -> str:
-    lines = []
-    for n in range(count):
-        text = f"Le chantier d'insertion numéro {n} rejoint le réseau Coorace à Guéret pour le maraîchage bio. " * 25
-        lines.append(json.dumps({"id": f"n{n}", "title": f"Chantier {n} à Guéret", "text": text, "source": "ajouts"}))
-    return "\n".join(lines)
 
 
 def hammer(base: str, stop: threading.Event, statuses: Counter, errors: list) -> None:
@@ -35,7 +27,7 @@ def hammer(base: str, stop: threading.Event, statuses: Counter, errors: list) ->
 def test_reads_do_not_fail_while_processing_writes(processed, tmp_path):
     settings = processed[0].model_copy(update={"data_dir": tmp_path / "data"})
     shutil.copytree(processed[0].data_dir, settings.data_dir)
-    (tmp_path / "new.jsonl").write_text(new_documents(40), encoding="utf-8")
+    (tmp_path / "new.jsonl").write_text(chantier_documents(40), encoding="utf-8")
     stop, statuses, errors = threading.Event(), Counter(), []
     with serving(settings) as base:
         reader = threading.Thread(target=hammer, args=(base, stop, statuses, errors))
