@@ -77,16 +77,24 @@ def textbook(corpus: list[dict], analyse: Callable[[str], list[str]]) -> Callabl
     return rank
 
 
-def main() -> dict:
+def piaf_questions(all_questions: bool = False) -> tuple[list[dict], dict[str, str], dict[str, set], dict[str, int]]:
+    """PIAF's paragraphs; the first SAMPLE questions with qrels (all of them with ``all_questions``), their
+    relevant paragraphs and their half (0 tuning, 1 held-out: sha1 of the relevant paragraph's article title)."""
     corpus = [json.loads(line) for line in (PIAF / "corpus.jsonl").open(encoding="utf-8")]
     questions = {q["_id"]: q["text"] for q in map(json.loads, (PIAF / "queries.jsonl").open(encoding="utf-8"))}
     relevant = defaultdict(set)
     for query_id, doc_id, *_ in csv.reader((PIAF / "qrels.tsv").open(encoding="utf-8"), delimiter="\t"):
         if query_id in questions:
             relevant[query_id].add(doc_id)
-    sample = [q for q in questions if q in relevant][:SAMPLE]
+    sample = [q for q in questions if q in relevant][: None if all_questions else SAMPLE]
     title = {d["_id"]: d["title"] for d in corpus}
     half = {q: int(hashlib.sha1(title[min(relevant[q])].encode()).hexdigest(), 16) % 2 for q in sample}
+    return corpus, {q: questions[q] for q in sample}, relevant, half
+
+
+def main() -> dict:
+    corpus, questions, relevant, half = piaf_questions()
+    sample = list(questions)
     sides = {
         "before: folded words, at least half of them": fts5(corpus, folded_words, 0.5),
         "folded words, any of them": fts5(corpus, folded_words, 0.0),
