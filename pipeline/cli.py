@@ -174,17 +174,19 @@ def document(doc_id: str, as_json: JsonOpt = False) -> None:
 
 @app.command()
 def check(as_json: JsonOpt = False) -> None:
-    """Verify that the store, its keyword table and the vector index hold the same chunks (exit 1 if not)."""
+    """Verify that the store, the keyword index and the vector index hold the same chunks (exit 1 if not)."""
     from pipeline.consistency import compare
     from pipeline.embed import get_embedder
-    from pipeline.index import IndexMismatch, IndexMissing, reading_index
+    from pipeline.index import IndexMismatch, IndexMissing, VectorIndex, reading_copy
+    from pipeline.keywords import KeywordIndex
 
     settings = Settings()
     store = open_store(settings)
     embedder = get_embedder(settings)
     try:
-        with reading_index(settings, embedder.name, embedder.dim) as index:
-            agreement = compare(store, index)
+        with reading_copy(settings) as copy:
+            index = VectorIndex(settings, embedder.name, embedder.dim, copy=copy)
+            agreement = compare(store, index, KeywordIndex(settings, copy))
     except (IndexMissing, IndexMismatch) as exc:
         fail(str(exc))
     finally:
@@ -196,7 +198,7 @@ def check(as_json: JsonOpt = False) -> None:
         for what, ids in agreement.differences.items():
             typer.echo(f"{what}: {agreement.counts[what]} (e.g. {', '.join(ids)})")
         verdict = "they differ: run `ess process --reindex`"
-        typer.echo("store, keyword table and index agree" if agreement.agree else verdict)
+        typer.echo("store, keyword index and vector index agree" if agreement.agree else verdict)
     if not agreement.agree:
         raise typer.Exit(1)
 

@@ -142,8 +142,14 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def keywords_dir(self) -> Path:
+        """The keyword index (tantivy), derived from the store by the pipeline."""
+        return self.data_dir / "keywords"
+
+    @property
     def chroma_lock(self) -> Path:
-        """Held exclusively by the one process writing the embedded index, shared by readers copying it."""
+        """Held exclusively by the one process writing the embedded index or the keyword index, shared by
+        readers copying them."""
         return self.data_dir / "chroma.lock"
 
     @property

@@ -1,4 +1,4 @@
-"""Do the SQLite store, its FTS5 keyword table and the Chroma index hold the same chunks? (`ess check`)"""
+"""Do the SQLite store, the keyword index and the Chroma index hold the same chunks? (`ess check`)"""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from pipeline import queries
 from pipeline.index import VectorIndex
+from pipeline.keywords import KeywordIndex
 from pipeline.store import Store
 
 EXAMPLES = 10  # ids shown per difference
@@ -29,15 +30,15 @@ class Agreement:
             self.differences[what] = sorted(ids)[:EXAMPLES]
 
 
-def compare(store: Store, index: VectorIndex) -> Agreement:
-    """Every chunk id of the store against the keyword table and the vector index."""
+def compare(store: Store, index: VectorIndex, keywords: KeywordIndex) -> Agreement:
+    """Every chunk of the store against the keyword index (by rowid) and the vector index (by chunk id)."""
     db = store.db
-    stored, keyword = queries.chunk_ids(db), queries.keyword_chunk_ids(db)
-    keyword_orphans = {f"fts rowid {rowid}" for rowid in queries.orphan_keyword_rows(db)}
+    stored, rowids, indexed = queries.chunk_ids(db), store.chunk_rowids(), keywords.rowids()
+    unindexed = [chunk for chunk, _ in store.chunks_at(sorted(rowids - indexed)).values()]
     vectors = index.ids()
-    result = Agreement(len(stored), store.keyword_rows(), len(vectors))
-    result.note("chunks missing from the keyword table", stored - keyword)
-    result.note("keyword rows without a chunk", keyword_orphans)
+    result = Agreement(len(stored), keywords.count(), len(vectors))
+    result.note("chunks missing from the keyword index", set(unindexed))
+    result.note("keyword rows without a chunk", {f"rowid {rowid}" for rowid in indexed - rowids})
     result.note("chunks missing from the vector index", stored - vectors)
     result.note("vectors without a chunk", vectors - stored)
     result.note("documents with text but no chunk", set(queries.documents_without_chunks(db)))

@@ -72,10 +72,16 @@ def forget_client(folder: Path) -> None:
 
 
 def disk_stamp(settings: Settings) -> int | None:
-    """When the embedded index's files last changed (None when there is no embedded index)."""
-    if settings.chroma_host or not settings.chroma_dir.is_dir():
-        return None
-    return max((entry.stat().st_mtime_ns for entry in os.scandir(settings.chroma_dir) if entry.is_file()), default=0)
+    """When the files of the embedded index and of the keyword index last changed (None when there are none)."""
+    folders = [settings.keywords_dir] + ([] if settings.chroma_host else [settings.chroma_dir])
+    stamps = [
+        entry.stat().st_mtime_ns
+        for folder in folders
+        if folder.is_dir()
+        for entry in os.scandir(folder)
+        if entry.is_file()
+    ]
+    return max(stamps, default=None)
 
 
 @contextmanager
@@ -111,13 +117,22 @@ class IndexCopy:
     folder: Path
     stamp: int | None  # of the index's files when they were copied
 
+    @property
+    def chroma(self) -> Path:
+        return self.folder / "chroma"
+
+    @property
+    def keywords(self) -> Path:
+        return self.folder / "keywords"
+
 
 class IndexCopies:
-    """Private copies of the embedded index for processes that only read it (the API, `ess search`, `ess check`).
+    """Private copies of the indexes for processes that only read them (the API, `ess search`, `ess check`).
 
-    Chroma writes to an index's files whenever a client opens it, so only the pipeline opens ``DATA/chroma``.
-    A reader copies those files, holding the index lock shared so that no write is half done, into a folder of
-    its own outside the data directory, and opens the copy."""
+    Chroma writes to an index's files whenever a client opens it, and tantivy takes a lock file to read, so only
+    the pipeline opens ``DATA/chroma`` and ``DATA/keywords``. A reader copies those files, holding the index lock
+    shared so that no write is half done, into a folder of its own outside the data directory, and opens the
+    copy. With a Chroma server only the keyword index is copied."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -125,36 +140,38 @@ class IndexCopies:
         self.taken = 0
 
     def take(self) -> IndexCopy:
-        """A copy of the index as it is now."""
-        if not self.settings.chroma_dir.is_dir():
+        """A copy of the indexes as they are now."""
+        embedded = not self.settings.chroma_host
+        if embedded and not self.settings.chroma_dir.is_dir():
             raise IndexMissing(NO_INDEX)
         self.taken += 1
-        folder = self.root / str(self.taken)
+        copy = IndexCopy(self.root / str(self.taken), None)
         with index_lock(self.settings, shared=True):
-            stamp = disk_stamp(self.settings)
-            copy_files(self.settings.chroma_dir, folder)
-        return IndexCopy(folder, stamp)
+            copy = IndexCopy(copy.folder, disk_stamp(self.settings))
+            if embedded:
+                copy_files(self.settings.chroma_dir, copy.chroma)
+            if self.settings.keywords_dir.is_dir():
+                copy_files(self.settings.keywords_dir, copy.keywords)
+        return copy
 
     def discard(self, copy: IndexCopy) -> None:
-        forget_client(copy.folder)
+        forget_client(copy.chroma)
         shutil.rmtree(copy.folder, ignore_errors=True)
 
     def close(self) -> None:
         for folder in self.root.iterdir() if self.root.is_dir() else ():
-            forget_client(folder)
+            forget_client(folder / "chroma")
         shutil.rmtree(self.root, ignore_errors=True)
 
 
 @contextmanager
-def reading_index(settings: Settings, model_name: str, dim: int) -> Iterator[VectorIndex]:
-    """The index for a command that only reads it: the Chroma server's, or a private copy of the embedded one
-    that is deleted afterwards."""
-    copies = None if settings.chroma_host else IndexCopies(settings)
+def reading_copy(settings: Settings) -> Iterator[IndexCopy]:
+    """A private copy of the indexes for a command that only reads them, deleted afterwards."""
+    copies = IndexCopies(settings)
     try:
-        yield VectorIndex(settings, model_name, dim, copy=copies.take() if copies else None)
+        yield copies.take()
     finally:
-        if copies:
-            copies.close()
+        copies.close()
 
 
 class VectorIndex:
@@ -173,7 +190,7 @@ class VectorIndex:
         if self.owner and not create and not settings.chroma_dir.is_dir():
             raise IndexMissing(NO_INDEX)
         with self._files():
-            self.client = chroma_client(settings, copy.folder if copy else None)
+            self.client = chroma_client(settings, copy.chroma if copy else None)
             self.collection = self._open(create)
 
     def _files(self):

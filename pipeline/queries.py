@@ -277,14 +277,6 @@ def chunk_ids(db: sqlite3.Connection) -> set[str]:
     return {row[0] for row in db.execute("SELECT id FROM chunks")}
 
 
-def keyword_chunk_ids(db: sqlite3.Connection) -> set[str]:
-    return {row[0] for row in db.execute("SELECT c.id FROM chunks_fts f JOIN chunks c ON c.rowid = f.rowid")}
-
-
-def orphan_keyword_rows(db: sqlite3.Connection) -> list[int]:
-    return [row[0] for row in db.execute("SELECT rowid FROM chunks_fts WHERE rowid NOT IN (SELECT rowid FROM chunks)")]
-
-
 def documents_without_chunks(db: sqlite3.Connection) -> list[str]:
     rows = db.execute("SELECT id FROM documents WHERE no_text = 0 AND id NOT IN (SELECT doc_id FROM chunks)")
     return [row[0] for row in rows]

@@ -30,6 +30,7 @@ from pipeline.extract import (
 from pipeline.gazetteer import load_gazetteer
 from pipeline.index import DocumentVectors, VectorIndex
 from pipeline.ingest import JSON_DOCUMENT
+from pipeline.keywords import KeywordIndex
 from pipeline.language import detect_language
 from pipeline.listings import listed_pages
 from pipeline.locks import data_lock
@@ -134,12 +135,16 @@ class Processor:
         self.store = Store(settings.store_db)
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
         self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
+        self.keywords = KeywordIndex(settings)
         self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()
         self.limits = settings.article_thresholds
         self.rule = "/".join(str(v) for v in astuple(self.limits))  # skips judged by other thresholds are redone
         self.listed: set[str] = set()
         self.included: set[str] = set()
+        for change, n in self.keywords.sync(self.store).items():
+            if n:
+                self.report.count(f"keyword index repaired: chunks {change}", n)
 
     def pending(self, pages: list[RawPage]) -> list[RawPage]:
         """The pages whose archived body is neither a stored document's nor judged before under this rule."""
@@ -245,6 +250,11 @@ class Processor:
             log.info("stored %s", doc.id)
             self.report.count("processed")
             self.report.count("chunks", len(doc_chunks))
+        # Then their keyword rows, read back from the store with its rowids; a crash before this commit leaves
+        # chunks the keyword index lacks, which the next run's ``sync`` adds.
+        doc_ids = [doc.id for doc in docs]
+        self.keywords.replace_documents(doc_ids, self.store.keyword_rows(doc_ids=doc_ids))
+        log.info("keyword rows of %d documents", len(docs))
 
 
 def process(settings: Settings, rebuild: bool = False) -> RunReport:
@@ -257,6 +267,7 @@ def process_locked(settings: Settings, rebuild: bool = False) -> RunReport:
     """``process`` for a caller that already holds the data-directory lock."""
     if rebuild:
         VectorIndex.drop(settings)
+        KeywordIndex.drop(settings)
         for path in settings.data_dir.glob(settings.store_db.name + "*"):  # the database, its WAL and SHM
             path.unlink()
     return Processor(settings, get_embedder(settings)).run()

@@ -95,11 +95,26 @@ CREATE TABLE included (                       -- pages an analyst forced in with
 """
 
 VERSION_5 = """
-DROP TABLE chunks_fts;  -- it held words as written; it now holds French terms, refilled by Store.fill_keyword_index
+DROP TABLE chunks_fts;  -- it held words as written; it now holds French terms, refilled from the chunks
 CREATE VIRTUAL TABLE chunks_fts USING fts5(title, text, tokenize = 'unicode61 remove_diacritics 0');
 """
+VERSION_6 = """
+DROP TABLE chunks_fts;  -- the keyword index is now tantivy's (pipeline.keywords), filled from the chunks
+CREATE TABLE chunks_v6 (
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the keyword index names a chunk by it
+    id TEXT NOT NULL UNIQUE,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+INSERT INTO chunks_v6 (rowid, id, doc_id, idx, start, end) SELECT rowid, id, doc_id, idx, start, end FROM chunks;
+DROP TABLE chunks;
+ALTER TABLE chunks_v6 RENAME TO chunks;
+CREATE INDEX chunks_doc ON chunks(doc_id);
+"""
 # MIGRATIONS[n] takes a store from version n to n + 1
-MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5]
+MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6]
 VERSION = len(MIGRATIONS)
 
 

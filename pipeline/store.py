@@ -1,14 +1,13 @@
-"""SQLite store: documents, chunks (with an FTS5 keyword index), entities and mentions."""
+"""SQLite store: documents, chunks, entities and mentions (the keyword index, derived from the chunks, is
+`pipeline.keywords`)."""
 
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.analysis import query_terms, terms
 from pipeline.gazetteer import Entry, entity_key
 from pipeline.readonly import connect_readonly
 from pipeline.schema import check, migrate
@@ -73,23 +72,6 @@ class Mention:
 
 
 READ_MMAP_BYTES = 1 << 30  # a request's fresh connection maps the file instead of filling its own page cache
-TITLE_WEIGHT = 2.0  # BM25 weight of a chunk's document title beside its text (1.0)
-BM25_K1 = 1.2  # FTS5's bm25(): a term's contribution tends to (k1 + 1) * idf as its frequency grows
-
-
-def keyword_row(rowid: int, title: str | None, text: str) -> tuple[int, str, str]:
-    """A chunk's row of the keyword index: its document's title and its text as French terms."""
-    return rowid, " ".join(terms(title or "")), " ".join(terms(text))
-
-
-def quoted(term: str) -> str:
-    """One term as an FTS5 string, so no FTS5 syntax can leak from a query."""
-    return '"{}"'.format(term.replace('"', ""))
-
-
-def fts_query(terms: list[str]) -> str:
-    """An FTS5 query matching the chunks that contain any of ``terms``, for BM25 to rank."""
-    return " OR ".join(quoted(t) for t in terms)
 
 
 class Store:
@@ -104,7 +86,6 @@ class Store:
             self.db = sqlite3.connect(self.path, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             migrate(self.db)
-            self.fill_keyword_index()
         if readonly:
             check(self.db)
         self.db.row_factory = sqlite3.Row
@@ -160,7 +141,7 @@ class Store:
     ) -> None:
         """Replace the document with its chunks, mentions and MinHash signature in one transaction."""
         with self.db:
-            self._delete_chunks(doc.id)
+            self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc.id,))
             self.db.execute("DELETE FROM mentions WHERE doc_id = ?", (doc.id,))
             self.db.execute("DELETE FROM skipped WHERE id = ?", (doc.id,))
             row = asdict(doc)
@@ -173,13 +154,9 @@ class Store:
                 list(row.values()),
             )
             for chunk in chunks:
-                cur = self.db.execute(
+                self.db.execute(
                     "INSERT INTO chunks (id, doc_id, idx, start, end) VALUES (?, ?, ?, ?, ?)",
                     (chunk.id, doc.id, chunk.idx, chunk.start, chunk.end),
-                )
-                self.db.execute(
-                    "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
-                    keyword_row(cur.lastrowid, doc.title, chunk.text),
                 )
             self.db.execute("DELETE FROM signatures WHERE doc_id = ?", (doc.id,))
             if minhash is not None:
@@ -191,10 +168,6 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (doc.id, entity_id, mention.start, mention.end, mention.text, mention.label, mention.value),
                 )
-
-    def _delete_chunks(self, doc_id: str) -> None:
-        self.db.execute("DELETE FROM chunks_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
-        self.db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
 
     def _entity_id(self, mention: Mention) -> int:
         key = entity_key(mention.entity or mention.text)
@@ -234,49 +207,27 @@ class Store:
             cursor = self.db.execute("UPDATE documents SET gone = 1, raw_hash = ? WHERE id = ?", (raw_hash, doc_id))
         return cursor.rowcount > 0
 
-    def fill_keyword_index(self) -> int:
-        """Keyword rows for the chunks that have none (after the migration that changed the analysis),
-        derived again from the stored text; how many."""
-        if self.keyword_rows() == self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]:
-            return 0
-        missing = self.db.execute(
-            "SELECT c.rowid, c.start, c.end, d.title, d.text FROM chunks c JOIN documents d ON d.id = c.doc_id "
-            "WHERE c.rowid NOT IN (SELECT rowid FROM chunks_fts) ORDER BY c.doc_id"
-        ).fetchall()
-        with self.db:
-            self.db.executemany(
-                "INSERT INTO chunks_fts (rowid, title, text) VALUES (?, ?, ?)",
-                [keyword_row(rowid, title, text[start:end]) for rowid, start, end, title, text in missing],
-            )
-        return len(missing)
+    def keyword_rows(self, doc_ids: list[str] | None = None, rowids: set[int] | None = None) -> list[tuple]:
+        """What the keyword index holds of chunks: (rowid, document id, title, text), for the chunks of the
+        documents ``doc_ids`` or those at ``rowids``."""
+        column, keys = ("c.doc_id", doc_ids) if doc_ids is not None else ("c.rowid", sorted(rowids or ()))
+        found = self.db.execute(
+            "SELECT c.rowid, c.doc_id, d.title, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c "
+            f"JOIN documents d ON d.id = c.doc_id WHERE {column} IN (SELECT value FROM json_each(?)) ORDER BY c.rowid",
+            (json.dumps(keys),),
+        )
+        return [tuple(row) for row in found]
 
-    def keyword_search(self, text: str, limit: int, among: set[str] | None = None) -> list[tuple[str, str, float]]:
-        """(chunk id, document id, BM25 score; higher is better) for the chunks holding any of the query's terms
-        (French analysis: ``pipeline.analysis``), a title word weighing ``TITLE_WEIGHT`` text words."""
-        terms = query_terms(text)
-        if not terms:
-            return []
-        within = [json.dumps(sorted(among))] if among is not None else []
-        rows = self.db.execute(
-            f"SELECT c.id, c.doc_id, -bm25(chunks_fts, {TITLE_WEIGHT}, 1.0) AS score "
-            "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ? "
-            f"{'AND c.doc_id IN (SELECT value FROM json_each(?)) ' if among is not None else ''}"
-            f"ORDER BY bm25(chunks_fts, {TITLE_WEIGHT}, 1.0) LIMIT ?",
-            (fts_query(terms), *within, limit),
-        ).fetchall()
-        return [(r["id"], r["doc_id"], r["score"]) for r in rows]
+    def chunk_rowids(self) -> set[int]:
+        return {row[0] for row in self.db.execute("SELECT rowid FROM chunks")}
 
-    def keyword_ceiling(self, text: str) -> float:
-        """The BM25 score a chunk holding every query term very often would reach: the sum over the terms of
-        (k1 + 1) times their idf, as FTS5 computes it. Chunks are counted in their own table, which holds as many
-        rows as the keyword one: counting the FTS5 table scans it (70 ms at 100k rows, against 0.2 ms)."""
-        chunks = self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        ceiling = 0.0
-        for term in query_terms(text):
-            having = self.db.execute("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?", (quoted(term),))
-            documents = having.fetchone()[0]
-            ceiling += (BM25_K1 + 1) * max(1e-6, math.log((chunks - documents + 0.5) / (documents + 0.5)))
-        return ceiling or 1.0
+    def chunks_at(self, rowids: list[int]) -> dict[int, tuple[str, str]]:
+        """(chunk id, document id) of the chunks at these rowids; a rowid the store no longer holds is absent."""
+        found = self.db.execute(
+            "SELECT rowid, id, doc_id FROM chunks WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(rowids),),
+        )
+        return {row[0]: (row[1], row[2]) for row in found}
 
     def documents(self, ids: list[str]) -> dict[str, sqlite3.Row]:
         """What a search hit shows of each document: metadata and cluster, not the text (search reads
@@ -329,9 +280,6 @@ class Store:
     def source_names(self) -> list[str]:
         """The sources that have documents."""
         return [row[0] for row in self.db.execute("SELECT DISTINCT source FROM documents ORDER BY source")]
-
-    def keyword_rows(self) -> int:
-        return self.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
 
     def counts(self) -> dict[str, int]:
         tables = ("documents", "chunks", "entities", "mentions")

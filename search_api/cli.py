@@ -76,7 +76,8 @@ def search(
             fail(resources.problem)
         store = open_store(settings)
         filters = Filters(sources=source or [], date_from=since, date_to=until, entities=entity or [])
-        retriever = Retriever(store, resources.index, resources.embedder, settings)
+        indexes = resources.index
+        retriever = Retriever(store, indexes.vectors, indexes.keywords, resources.embedder, settings)
         result = search_documents(retriever, query, Mode(mode), limit, 0, filters=filters)
         store.close()
     finally:

@@ -15,24 +15,34 @@ from fastapi import Depends, HTTPException, Request
 from pipeline.analysis import french_stop_words
 from pipeline.config import Settings
 from pipeline.embed import Embedder, get_embedder
-from pipeline.index import IndexCopies, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
+from pipeline.index import IndexCopies, IndexCopy, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
+from pipeline.keywords import KeywordIndex
 from pipeline.schema import SchemaError, stored_version
 from pipeline.store import Store
 from search_api.retrieval import Retriever
 
 
+@dataclass(eq=False)
+class Indexes:
+    """The vector index and the keyword index, opened on the same private copy."""
+
+    vectors: VectorIndex
+    keywords: KeywordIndex
+    copy: IndexCopy
+
+
 @dataclass
 class Resources:
-    """What every request shares: settings, the query encoder, and the vector index.
+    """What every request shares: settings, the query encoder, the vector index and the keyword index.
 
-    The embedded index is read from a private copy (see ``IndexCopies``), taken again when the pipeline has
-    changed the index's files, at most every ``index_refresh_seconds``. A copy stays open while a request reads it
-    and is deleted once the last such request is done."""
+    The indexes are read from a private copy (see ``IndexCopies``; with a Chroma server, the keyword index only),
+    taken again when the pipeline has changed their files, at most every ``index_refresh_seconds``. A copy stays
+    open while a request reads it and is deleted once the last such request is done."""
 
     settings: Settings
     embedder: Embedder
-    copies: IndexCopies | None = None  # None with a Chroma server
-    index: VectorIndex | None = None
+    copies: IndexCopies
+    index: Indexes | None = None
     problem: str | None = None
     empty: bool = False  # nothing indexed yet: searches answer zero hits with a hint
     seen: int | None = None  # the stamp of the index files when last opened
@@ -40,7 +50,7 @@ class Resources:
     guard: threading.Lock = field(default_factory=threading.Lock)
     refreshing: threading.Lock = field(default_factory=threading.Lock)
     readers: Counter = field(default_factory=Counter)  # requests reading each open index, by id
-    retired: list[VectorIndex] = field(default_factory=list)
+    retired: list[Indexes] = field(default_factory=list)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -50,15 +60,13 @@ class Resources:
         # requests (or `ess process` on the same cores) torch's spinning threads made it ten times slower
         # (1.2 s instead of 0.12 s per query, measured under load). Requests run in parallel instead.
         torch.set_num_threads(1)
-        copies = None if settings.chroma_host else IndexCopies(settings)
-        resources = cls(settings, get_embedder(settings), copies)
+        resources = cls(settings, get_embedder(settings), IndexCopies(settings))
         french_stop_words()  # loaded now (seconds of spaCy data) rather than during the first keyword query
         resources.connect()
         return resources
 
     def close(self) -> None:
-        if self.copies:
-            self.copies.close()
+        self.copies.close()
 
     def connect(self) -> None:
         """Open the index, or remember why it cannot be used; the index it replaces retires."""
@@ -78,26 +86,25 @@ class Resources:
             self.index, self.problem, self.empty = index, problem, empty
             self._discard_unread()
 
-    def _open_index(self) -> VectorIndex:
-        copy = self.copies.take() if self.copies else None
-        self.seen = copy.stamp if copy else None
+    def _open_index(self) -> Indexes:
+        copy = self.copies.take()
+        self.seen = copy.stamp
         try:
-            return VectorIndex(self.settings, self.embedder.name, self.embedder.dim, copy=copy)
+            vectors = VectorIndex(self.settings, self.embedder.name, self.embedder.dim, copy=copy)
+            return Indexes(vectors, KeywordIndex(self.settings, copy), copy)
         except Exception:
-            if copy:
-                self.copies.discard(copy)
+            self.copies.discard(copy)
             raise
 
     def _discard_unread(self) -> None:
         for index in [i for i in self.retired if not self.readers[id(i)]]:
             self.retired.remove(index)
             del self.readers[id(index)]
-            if index.copy:
-                self.copies.discard(index.copy)
+            self.copies.discard(index.copy)
 
     @contextmanager
-    def reading(self) -> Iterator[VectorIndex | None]:
-        """The freshest index, kept open until the caller is done with it."""
+    def reading(self) -> Iterator[Indexes | None]:
+        """The freshest indexes, kept open until the caller is done with them."""
         self._refresh_if_due()
         with self.guard:
             index = self.index
@@ -117,8 +124,8 @@ class Resources:
             return
         try:
             self.checked = now
-            stale = disk_stamp(self.settings) != self.seen if self.copies else self.empty
-            if stale:
+            server_was_empty = self.settings.chroma_host and self.empty
+            if server_was_empty or disk_stamp(self.settings) != self.seen:
                 self.connect()
         finally:
             self.refreshing.release()
@@ -159,7 +166,7 @@ def get_retriever(resources: ResourcesDep, store: StoreDep) -> Iterator[Retrieve
             return
         if index is None:
             raise HTTPException(status_code=503, detail=resources.problem)
-        yield Retriever(store, index, resources.embedder, resources.settings)
+        yield Retriever(store, index.vectors, index.keywords, resources.embedder, resources.settings)
 
 
 RetrieverDep = Annotated[Retriever | None, Depends(get_retriever)]

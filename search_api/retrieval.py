@@ -1,4 +1,4 @@
-"""Hybrid retrieval: FTS5 BM25 and dense results fused by a weighted sum of scores, one hit per document."""
+"""Hybrid retrieval: BM25 (tantivy) and dense results fused by a weighted sum of scores, one hit per document."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from pipeline import queries as facets
+from pipeline.analysis import query_terms
 from pipeline.config import Settings
 from pipeline.embed import Embedder
 from pipeline.index import VectorIndex
+from pipeline.keywords import KeywordIndex
 from pipeline.queries import documents_matching
 from pipeline.store import Store
 from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit, SearchResponse
@@ -79,14 +81,18 @@ def fuse(keyword: list[Ranked], semantic: list[Ranked], keyword_weight: float) -
 
 
 class Retriever:
-    def __init__(self, store: Store, index: VectorIndex, embedder: Embedder, settings: Settings):
-        self.store, self.index, self.embedder, self.settings = store, index, embedder, settings
+    def __init__(
+        self, store: Store, index: VectorIndex, keywords: KeywordIndex, embedder: Embedder, settings: Settings
+    ):
+        self.store, self.index, self.keywords = store, index, keywords
+        self.embedder, self.settings = embedder, settings
 
     def keyword(self, query: str, among: set[str] | None, floor: float = 0.0) -> list[Ranked]:
         """Documents by their best chunk's BM25 score over the highest score the query's terms could reach;
         relevant enough from ``floor`` on."""
-        hits = self.store.keyword_search(query, CANDIDATES, among)
-        ceiling = self.store.keyword_ceiling(query) if hits else 1.0
+        asked = query_terms(query)
+        hits = self.keywords.chunks(self.store, asked, CANDIDATES, among)
+        ceiling = self.keywords.ceiling(asked) if hits else 1.0
         ranked = best_per_document([(doc, chunk, score / ceiling) for chunk, doc, score in hits])
         return [replace(r, enough=r.score >= floor) for r in ranked]
 

@@ -111,9 +111,9 @@ class Health(BaseModel):
     status: str = Field(description="ok; empty when nothing is indexed yet; degraded when store and index differ.")
     documents: int
     chunks: int = Field(description="Chunks in the SQLite store.")
-    keyword_rows: int = Field(description="Chunks in the FTS5 keyword table.")
+    keyword_rows: int = Field(description="Chunks in the keyword index.")
     vectors: int = Field(description="Chunk vectors in the Chroma index.")
-    agree: bool = Field(description="Store, keyword table and vector index hold the same number of chunks.")
+    agree: bool = Field(description="Store, keyword index and vector index hold the same number of chunks.")
     embedding_model: str = Field(description="The model that embeds queries.")
     index_model: str | None = Field(description="The model that built the vector index.")
     dimensions: int | None

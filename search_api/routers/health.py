@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from pipeline.index import IndexUnavailable, VectorIndex
+from pipeline.index import IndexUnavailable
 from pipeline.store import Store
-from search_api.deps import Resources, ResourcesDep, StoreDep
+from search_api.deps import Indexes, Resources, ResourcesDep, StoreDep
 from search_api.schemas import Health
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -17,18 +17,18 @@ def health(resources: ResourcesDep, store: StoreDep) -> Health:
         return health_of(resources, index, store)
 
 
-def health_of(resources: Resources, index: VectorIndex | None, store: Store | None) -> Health:
+def health_of(resources: Resources, index: Indexes | None, store: Store | None) -> Health:
     counts = store.counts() if store else {"documents": 0, "chunks": 0}
-    keyword_rows = store.keyword_rows() if store else 0
+    keyword_rows = index.keywords.count() if index else 0
     problem = resources.problem
     try:
-        vectors = index.count() if index else 0
+        vectors = index.vectors.count() if index else 0
     except IndexUnavailable as exc:
         vectors, problem = 0, str(exc)
     agree = counts["chunks"] == keyword_rows == vectors
-    index_model, dimensions = index.built_by() if index else (None, None)
+    index_model, dimensions = index.vectors.built_by() if index else (None, None)
     if problem is None and not agree:
-        problem = "store, keyword table and vector index differ: run `ess check`, then `ess process --reindex`"
+        problem = "store, keyword index and vector index differ: run `ess check`, then `ess process`"
     return Health(
         status=status(resources.empty or store is None, agree, problem),
         documents=counts["documents"],

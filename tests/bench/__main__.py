@@ -4,7 +4,8 @@
 
 Parts: crawl (and recrawl), stages (extraction, NLP, embedding, indexing beside their bare libraries),
 embedding (CPU paths on PIAF), endtoend (both cores vs one), latency (1k, 10k and 100k chunks),
-loadtest, indexcopy (a reader's private copy of a 100k-chunk index). ``--size`` is the number of synthetic
+loadtest, indexcopy (a reader's private copy of a 100k-chunk index), keywords (SQLite FTS5 beside tantivy at 100k
+chunks). ``--size`` is the number of synthetic
 article pages (default: the BENCH_SIZE environment variable, else 1000). A part that fails is recorded with
 its error and the others go on; results of parts not run this time are kept from the previous docs/bench.json.
 """
@@ -29,7 +30,7 @@ from tests.bench.sitegen import write_sites
 
 RESULTS = PROJECT_ROOT / "docs" / "bench.json"
 LATENCY_SIZES = (1_000, 10_000, 100_000)
-PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest", "indexcopy")
+PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest", "indexcopy", "keywords")
 LIBRARIES = ("scrapy", "trafilatura", "spacy", "sentence-transformers", "torch", "chromadb", "fastapi", "uvicorn")
 
 
@@ -64,6 +65,7 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
         "latency": [("tests.bench.latency", "--chunks", str(n), "--queries", "200") for n in LATENCY_SIZES],
         "loadtest": [("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60")],
         "indexcopy": [("tests.bench.indexcopy", "--chunks", "100000", "--rounds", "6")],
+        "keywords": [("tests.bench.keywords", "--chunks", "100000", "--queries", "400")],
     }
 
 

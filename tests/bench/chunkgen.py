@@ -872,11 +872,13 @@ class VectorPool:
 
 
 class Builder:
-    """Writes planned documents as ``Processor.process_batch`` does: vectors first, then the store."""
+    """Writes planned documents as ``Processor.process_batch`` does: vectors first, then the store, then the
+    keyword index (filled again on opening when an interrupted build left it behind the store)."""
 
     def __init__(self, settings: Settings, pool: VectorPool | None = None):
         from pipeline.embed import get_embedder
         from pipeline.index import VectorIndex
+        from pipeline.keywords import KeywordIndex
 
         started = time.perf_counter()
         self.embedder = get_embedder(settings)
@@ -884,6 +886,8 @@ class Builder:
         self.store = Store(settings.store_db)
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
         self.index = VectorIndex(settings, self.embedder.name, self.embedder.dim, create=True)
+        self.keywords = KeywordIndex(settings)
+        self.keywords.sync(self.store)
         self.seconds = {"embed": 0.0, "index": 0.0, "store": 0.0}
         self.pool = pool
 
@@ -908,6 +912,8 @@ class Builder:
         written = time.perf_counter()
         for p in batch:
             self.store.save_document(p.doc, p.chunks, [])
+        doc_ids = [p.doc.id for p in batch]
+        self.keywords.replace_documents(doc_ids, self.store.keyword_rows(doc_ids=doc_ids))
         self.seconds["index"] += written - started
         self.seconds["store"] += time.perf_counter() - written
 

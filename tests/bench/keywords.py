@@ -6,18 +6,19 @@ Both engines index exactly the terms `pipeline.analysis` gives (title and text o
 and folded; tantivy splits them on spaces, FTS5 with unicode61 and no further folding) and are asked the same
 OR of a query's terms for the same number of hits. Sides:
 
-- FTS5: the project's table (title, text), ``bm25(chunks_fts, 2, 1)``, ``ORDER BY`` it ``LIMIT k``: every
-  matching row is scored before the sort.
-- tantivy: one field holding the title's terms twice then the text's (frequencies, no positions), one
-  ``should`` term query per term, top k by BM25 with Block-Max WAND, which skips blocks that cannot enter the
-  top k. On PIAF's tuning half this field ties FTS5 (0.842); two fields with the title boosted by 2, 1 or
-  0.5 reach 0.773, 0.819 and 0.832, and a boost also keeps tantivy from pruning.
+- FTS5: the table the store held until schema v6 (title, text), ``bm25(chunks_fts, 2, 1)``, ``ORDER BY`` it
+  ``LIMIT k``: every matching row is scored before the sort.
+- tantivy, written as `pipeline.keywords` writes (per batch a writer, a commit, its merges waited for): one
+  field holding the title's terms twice then the text's (frequencies, no positions), one ``should`` term
+  query per term, top k by BM25 with Block-Max WAND, which skips blocks that cannot enter the top k. On
+  PIAF's tuning half this field ties FTS5 (0.842); two fields with the title boosted by 2, 1 or 0.5 reached
+  0.773, 0.819 and 0.832.
 
 Measured: nDCG@10 on PIAF (split by article, as the retrieval eval), writing the synthetic chunks of
-`tests.bench.chunkgen` in batches of documents (seconds and size on disk), query time at ``--chunks`` for rare
-terms (those in at most 20 chunks, or the ``--queries`` rarest), common pairs (two of the 100 most frequent terms) and PIAF questions (mixed), alternating
-which engine goes first per query after a discarded warm-up pass, and what a ``kill -9`` in the middle of
-writing leaves. Results as JSON on stdout.
+`tests.bench.chunkgen` in batches of documents (seconds and size on disk), query time at ``--chunks`` for
+rare terms (those in at most 20 chunks, or the ``--queries`` rarest), common pairs (two of the 100 most
+frequent terms) and PIAF questions (mixed), alternating which engine goes first per query after a discarded
+warm-up pass, and what a ``kill -9`` in the middle of writing leaves. Results as JSON on stdout.
 """
 
 from __future__ import annotations
@@ -40,9 +41,8 @@ from pathlib import Path
 import tantivy
 
 from pipeline.analysis import query_terms, terms
-from pipeline.store import TITLE_WEIGHT, fts_query
 from tests.bench.chunkgen import plan
-from tests.eval.keywords import piaf_questions
+from tests.eval.keywords import TITLE_WEIGHT, fts_query, piaf_questions
 from tests.eval.retrieval import ndcg
 
 BATCH_CHUNKS = 200  # chunks per transaction or commit, about what one `ess process` batch writes
@@ -95,16 +95,16 @@ class Tantivy:
         builder.add_text_field("terms", tokenizer_name="whitespace", index_option="freq")
         self.schema = builder.build()
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
-        self.writer = None
 
     def write(self, rows: list[tuple[int, str, str]]) -> None:
-        if self.writer is None:
-            self.writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+        """As `pipeline.keywords` writes a batch: a writer, the rows, a commit, the merges waited for."""
+        writer = self.index.writer(heap_size=50_000_000, num_threads=1)
         for rowid, title, text in rows:
             document = tantivy.Document(terms=f"{title} {title} {text}")
             document.add_unsigned("rowid", rowid)
-            self.writer.add_document(document)
-        self.writer.commit()
+            writer.add_document(document)
+        writer.commit()
+        writer.wait_merging_threads()
 
     def query(self, asked: list[str]) -> tantivy.Query:
         return tantivy.Query.boolean_query(
@@ -117,14 +117,10 @@ class Tantivy:
         return [searcher.doc(address)["rowid"][0] for _, address in hits]
 
     def count(self) -> int:
-        self.index.reload()
+        self.finish()
         return self.index.searcher().num_docs
 
     def finish(self) -> None:
-        """Wait for the background merges, as a process ending its writing does."""
-        if self.writer is not None:
-            self.writer.wait_merging_threads()
-            self.writer = None
         self.index.reload()
 
 

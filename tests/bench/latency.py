@@ -10,12 +10,13 @@ caches under ``corpus/data/bench/latency-<N>/<model>/``.
 index; once ``/health`` answers, this process also opens the bare libraries on the same index: the
 query embedding alone (``embedder.query(q)``), the embedding plus
 ``collection.query(query_embeddings=[v], n_results=10)`` on the same Chroma collection opened with
-chromadb directly, and for reference the depth the API asks for (200 candidates from Chroma; an FTS5
-BM25 query of the words). After a warm-up, Q queries cycle through a fixed list of French analyst
-queries; for each, every row runs once, one call at a time (sequential requests, httpx, keep-alive),
-in an order rotated from query to query, so that the load of a shared machine falls on every row
-alike. Latencies are wall-clock per call, in milliseconds; p50/p95/p99 are printed and written with
-the machine, model and index sizes to ``corpus/data/bench/latency-<N or DIR name>.json``.
+chromadb directly (on a private copy, as the API reads it), and for reference the depth the API asks
+for (200 candidates from Chroma; tantivy's 200 best chunks for the query's French terms, without the
+store lookups). After a warm-up of other queries, Q distinct queries: the analysts' list below, then
+PIAF's natural French questions; for each, every row runs once, one call at a time (sequential
+requests, httpx, keep-alive), in an order rotated from query to query, so that the load of a shared
+machine falls on every row alike. Latencies are wall-clock per call, in milliseconds; p50/p95/p99 are
+printed and written with the machine, model and index sizes to ``corpus/data/bench/latency-<N or DIR name>.json``.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ import datetime
 import json
 import os
 import platform
-import re
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -40,8 +39,10 @@ from pathlib import Path
 
 import httpx
 
+from pipeline.analysis import query_terms
 from pipeline.config import PROJECT_ROOT, Settings
 from tests.bench.chunkgen import BENCH_DIR, build_index, slug
+from tests.eval.shared import SHARED_EVAL
 
 MODES = ("hybrid", "semantic", "keyword")
 LIMIT = 10  # hits per page asked of the API, as its default
@@ -92,8 +93,14 @@ def say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def cycled(count: int) -> list[str]:
-    return [QUERIES[i % len(QUERIES)] for i in range(count)]
+def distinct_queries(timed: int, warmup: int) -> tuple[list[str], list[str]]:
+    """(timed, warm-up) queries, all distinct: the analysts' list, then PIAF's questions in file order (natural
+    French questions written by others); cycled only where ../shared/eval is absent."""
+    piaf = SHARED_EVAL / "retrieval-piaf" / "queries.jsonl"
+    questions = [json.loads(line)["text"] for line in piaf.open(encoding="utf-8")] if piaf.exists() else []
+    pool = list(dict.fromkeys([*QUERIES, *questions]))
+    every = [pool[i % len(pool)] for i in range(timed + warmup)]
+    return every[:timed], every[timed:]
 
 
 def percentiles(milliseconds: list[float]) -> dict:
@@ -179,11 +186,6 @@ def check_index(settings: Settings) -> dict:
     return {"documents": counts["documents"], "chunks": counts["chunks"], "vectors": vectors}
 
 
-def fts_query(text: str) -> str:
-    """The query's words (3 letters or more) OR'd, quoted: a bare FTS5 query without the project's processing."""
-    return " OR ".join(f'"{w}"' for w in re.findall(r"\w{3,}", text)) or '""'
-
-
 def wait_healthy(server: subprocess.Popen, base: str, log: Path) -> dict:
     deadline = time.monotonic() + HEALTH_TIMEOUT
     while time.monotonic() < deadline:
@@ -250,14 +252,10 @@ class ApiSearch:
         self.hits.append(len(answer.json()["hits"]))
 
 
-def bare_rows(embedder, collection, db: sqlite3.Connection) -> dict[str, Callable[[str], object]]:
-    """The bare libraries on the same index: embedding, Chroma (as asked, and at the API's depth), FTS5."""
-    vectors = {q: embedder.query(q) for q in QUERIES}
+def bare_rows(embedder, collection, keywords, queries: list[str]) -> dict[str, Callable[[str], object]]:
+    """The bare libraries on the same index: embedding, Chroma (as asked, and at the API's depth), tantivy."""
+    vectors = {q: embedder.query(q) for q in queries}
     depth = min(API_CANDIDATES, collection.count())
-    fts = (
-        "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
-        f"ORDER BY bm25(chunks_fts) LIMIT {API_CANDIDATES}"
-    )
     return {
         "embed": lambda q: embedder.query(q),
         "embed + chroma n=10": lambda q: collection.query(query_embeddings=[embedder.query(q)], n_results=10),
@@ -265,7 +263,9 @@ def bare_rows(embedder, collection, db: sqlite3.Connection) -> dict[str, Callabl
         f"embed + chroma n={depth}, distances": lambda q: collection.query(
             query_embeddings=[embedder.query(q)], n_results=depth, include=["distances"]
         ),
-        f"FTS5 MATCH words OR'd, bm25, LIMIT {API_CANDIDATES}": lambda q: db.execute(fts, (fts_query(q),)).fetchall(),
+        f"tantivy, the query's terms OR'd, top {API_CANDIDATES}": lambda q: keywords.search(
+            query_terms(q), API_CANDIDATES
+        ),
     }
 
 
@@ -292,23 +292,21 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
     from chromadb.config import Settings as ChromaSettings
 
     from pipeline.embed import get_embedder
-    from pipeline.index import COLLECTION
+    from pipeline.index import COLLECTION, reading_copy
+    from pipeline.keywords import KeywordIndex
 
-    with serve(settings, counts) as (base, server):
+    with serve(settings, counts) as (base, server), reading_copy(settings) as copy:
         embedder = get_embedder(settings)  # this process's own, for the bare rows
-        chroma = chromadb.PersistentClient(
-            path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
-        )
-        db = sqlite3.connect(f"file:{settings.store_db}?mode=ro", uri=True)
+        chroma = chromadb.PersistentClient(path=str(copy.chroma), settings=ChromaSettings(anonymized_telemetry=False))
         try:
             with httpx.Client(base_url=base, timeout=60) as client:
                 api = {mode: ApiSearch(client, mode) for mode in MODES}
-                bare = bare_rows(embedder, chroma.get_collection(COLLECTION), db)
+                keywords = KeywordIndex(settings, copy)
+                bare = bare_rows(embedder, chroma.get_collection(COLLECTION), keywords, [*queries, *warmup])
                 rows = {**{f"api {mode}": search for mode, search in api.items()}, **bare}
                 say(f"{len(rows)} rows: {len(warmup)} warm-up calls each, then {len(queries)} timed calls each")
                 times = measure(rows, queries, warmup)
         finally:
-            db.close()
             chroma.close()
     api_result = {}
     for mode, search in api.items():
@@ -352,7 +350,7 @@ def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | 
         settings, build = build_index(chunks, base, say=say)
         label, out = f"synthetic index ({build['data_dir']})", out or BENCH_DIR / f"latency-{chunks}.json"
     counts = check_index(settings)
-    timed_queries, warmup_queries = cycled(queries), cycled(warmup)
+    timed_queries, warmup_queries = distinct_queries(queries, warmup)
     api, bare, server = run_rows(settings, counts, timed_queries, warmup_queries)
     result = {
         "date": datetime.date.today().isoformat(),
@@ -360,11 +358,12 @@ def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | 
         "model": settings.embedding_model,
         "index": {"label": label, "data_dir": shown(settings.data_dir), **counts, "build": build},
         "queries": {
-            "distinct": len(QUERIES),
+            "distinct": len(set(timed_queries)),
             "timed_per_row": queries,
             "warmup_per_row": warmup,
             "order": "each query through every row, one call at a time, row order rotated per query",
-            "list": QUERIES,
+            "source": f"the {len(QUERIES)} analyst queries of tests/bench/latency.py, then PIAF questions",
+            "first": timed_queries[len(QUERIES) : len(QUERIES) + 5],
         },
         "server": server,
         "api": api,

@@ -162,6 +162,32 @@ def indexcopy_section(copy) -> str:
     )
 
 
+def keywords_section(keywords) -> str:
+    if why := failed(keywords):
+        return f"Keyword engines: {why}."
+    engines = list(keywords["writing"])
+    quality = keywords["quality (nDCG@10, PIAF)"]
+    rows = [[f"PIAF nDCG@10, {half}", *(quality[e][half] for e in engines)] for half in ("tuning", "held-out")]
+    for kind, by_engine in keywords["query ms"].items():
+        rows.append([f"{kind}: p50 / p95 ms", *(f"{by_engine[e]['p50']} / {by_engine[e]['p95']}" for e in engines)])
+    for what in ("seconds", "chunks/s", "MB on disk"):
+        rows.append(
+            [f"writing {keywords['chunks']:,} chunks: {what}", *(keywords["writing"][e][what] for e in engines)]
+        )
+    killed = keywords["kill -9 while writing"]
+    rows.append(
+        [
+            "after kill -9: every commit kept, whole batches only, writes again",
+            *("yes" if all(v for k, v in killed[e].items() if isinstance(v, bool)) else "**no**" for e in engines),
+        ]
+    )
+    return (
+        f"Same French terms in both, {keywords['hits asked']} hits asked per query, "
+        f"{keywords['batch']}-chunk commits (`tests/bench/keywords.py` says what each side does).\n\n"
+        + table(["", *engines], rows)
+    )
+
+
 def targets(parts: dict) -> list[list]:
     rows = []
     for stage in stages_rows(parts):
@@ -208,6 +234,7 @@ def measured(results: dict) -> str:
             + f"\n\n![latency]({LATENCY_PLOT})",
             "### Load test\n\n" + loadtest_section(parts.get("loadtest")),
             "### A reader's private copy of the index\n\n" + indexcopy_section(parts.get("indexcopy")),
+            "### Keyword engines: SQLite FTS5 beside tantivy\n\n" + keywords_section(parts.get("keywords")),
             END,
         ]
     )

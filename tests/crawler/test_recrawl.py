@@ -135,11 +135,13 @@ def test_changed_page_is_archived_again_and_deleted_page_is_gone(lifecycle):
 
 
 def test_search_sees_the_new_text_and_flags_the_gone_page(lifecycle):
+    from pipeline.analysis import query_terms
+    from pipeline.keywords import KeywordIndex
     from pipeline.store import Store
 
     settings, _ = lifecycle
     store = Store(settings.store_db, readonly=True)
-    hits = store.keyword_search("Zéphyrine", 5)
+    hits = KeywordIndex(settings).chunks(store, query_terms("Zéphyrine"), 5)
     gone = [r["url"] for r in store.db.execute("SELECT url FROM documents WHERE gone = 1")]
     store.close()
     assert hits and all(doc_id == hits[0][1] for _, doc_id, _ in hits)

@@ -66,7 +66,8 @@ class Rankings:
     group: str
     keyword: list[Ranked]  # scores: BM25 over the highest score the query's terms could reach
     semantic: list[Ranked]  # scores: cosine similarity
-    textbook: list[str]
+    textbook: list[str]  # over whole documents
+    textbook_chunks: list[str]  # over the same chunks as ours, a document by its best chunk
 
 
 def built(name: str, spacy_model: str, build: Callable[[Settings], None]) -> Settings:
@@ -116,29 +117,38 @@ def demo_questions() -> list[tuple[Query, str]]:
     return [(q, q.type) for q in load_demo_queries() if q.filters is None]
 
 
-def textbook_bm25(retriever: Retriever) -> Callable[[str], list[str]]:
-    rows = retriever.store.db.execute("SELECT id, title, text FROM documents").fetchall()
-    bm25 = BM25Okapi([terms(f"{row['title'] or ''} {row['text']}") or ["-"] for row in rows])
-    ids = [row["id"] for row in rows]
+def textbook_bm25(retriever: Retriever, unit: str) -> Callable[[str], list[str]]:
+    """rank_bm25's BM25Okapi over the French terms of each ``unit`` ("documents" or "chunks"), title included;
+    documents in the order of their best unit."""
+    sql = {
+        "documents": "SELECT id, title, text FROM documents",
+        "chunks": "SELECT c.doc_id, d.title, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c "
+        "JOIN documents d ON d.id = c.doc_id",
+    }[unit]
+    rows = retriever.store.db.execute(sql).fetchall()
+    bm25 = BM25Okapi([terms(f"{title or ''} {text}") or ["-"] for _, title, text in rows])
+    ids = [row[0] for row in rows]
 
     def rank(query: str) -> list[str]:
         scores = bm25.get_scores(terms(query))
-        return [ids[i] for i in sorted(range(len(ids)), key=lambda i: -scores[i])[:10] if scores[i] > 0]
+        best = sorted((i for i in range(len(ids)) if scores[i] > 0), key=lambda i: -scores[i])
+        return list(dict.fromkeys(ids[i] for i in best))[:10]
 
     return rank
 
 
-def read(retriever: Retriever, query: Query, group: str, textbook: Callable[[str], list[str]]) -> Rankings:
+def read(retriever: Retriever, query: Query, group: str, textbooks: dict[str, Callable[[str], list[str]]]) -> Rankings:
     keyword = retriever.keyword(query.text, None, retriever.settings.keyword_floor)
-    return Rankings(query, group, keyword, retriever.semantic(query.text, None), textbook(query.text))
+    semantic = retriever.semantic(query.text, None)
+    return Rankings(query, group, keyword, semantic, *(rank(query.text) for rank in textbooks.values()))
 
 
 def rankings(settings: Settings, questions: list[tuple[Query, str]], key: Callable[[str, str], str]) -> tuple:
     with open_retriever(settings) as retriever:
         rows = retriever.store.db.execute("SELECT id, url, source FROM documents")
         keys = {d: key(url, source) for d, url, source in rows}
-        textbook = textbook_bm25(retriever)
-        return [read(retriever, q, group, textbook) for q, group in questions], keys
+        textbooks = {unit: textbook_bm25(retriever, unit) for unit in ("documents", "chunks")}
+        return [read(retriever, q, group, textbooks) for q, group in questions], keys
 
 
 def rrf(weight: float, k: int) -> Callable[[Rankings], list[str]]:
@@ -223,7 +233,8 @@ def report(rows: list[Rankings], keys: dict[str, str], groups: list[str]) -> dic
     return {
         "questions": {g: sum(r.group == g for r in rows) for g in groups},
         "keyword": score(lambda r: [x.doc_id for x in r.keyword]),
-        "textbook BM25": score(lambda r: r.textbook),
+        "textbook BM25, whole documents": score(lambda r: r.textbook),
+        "textbook BM25, the same chunks": score(lambda r: r.textbook_chunks),
         "semantic": score(lambda r: [x.doc_id for x in r.semantic]),
         f"hybrid (ours w={weight}, the default)": score(ours(weight)),
         "hybrid total": {g: counted([r for r in rows if r.group == g], keys, weight) for g in groups},

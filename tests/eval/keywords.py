@@ -25,12 +25,22 @@ from collections.abc import Callable
 from rank_bm25 import BM25Okapi
 
 from pipeline.analysis import fold, french_stop_words, terms
-from pipeline.store import TITLE_WEIGHT, fts_query, quoted
 from tests.eval.retrieval import ndcg
 from tests.eval.shared import SHARED_EVAL
 
 PIAF = SHARED_EVAL / "retrieval-piaf"
 SAMPLE, K = 1000, 10
+TITLE_WEIGHT = 2.0  # FTS5's bm25() weight of the title column beside the text's (1.0)
+
+
+def quoted(term: str) -> str:
+    """One term as an FTS5 string, so no FTS5 syntax can leak from a query."""
+    return '"{}"'.format(term.replace('"', ""))
+
+
+def fts_query(terms: list[str]) -> str:
+    """An FTS5 query matching the rows that contain any of ``terms``, for BM25 to rank."""
+    return " OR ".join(quoted(t) for t in terms)
 
 
 def folded_words(text: str) -> list[str]:

@@ -34,7 +34,8 @@ from crawler.registry import load_registry
 from crawler.sitehost import SiteHost
 from pipeline.config import Settings
 from pipeline.embed import get_embedder
-from pipeline.index import VectorIndex
+from pipeline.index import VectorIndex, reading_copy
+from pipeline.keywords import KeywordIndex
 from pipeline.store import Store
 from search_api.retrieval import Filters, Mode, Retriever, search_documents
 from search_api.schemas import SearchHit
@@ -104,12 +105,13 @@ def ess_json(settings: Settings, *args: str, timeout: int = BUILD_TIMEOUT) -> di
 
 @contextmanager
 def open_retriever(settings: Settings) -> Iterator[Retriever]:
-    """A retriever on the store and index of ``settings``, as the API opens them."""
+    """A retriever on the store and the indexes of ``settings``, read from a private copy as the API reads them."""
     embedder = get_embedder(settings)
     store = Store(settings.store_db, readonly=True)
     try:
-        index = VectorIndex(settings, embedder.name, embedder.dim)
-        yield Retriever(store, index, embedder, settings)
+        with reading_copy(settings) as copy:
+            index = VectorIndex(settings, embedder.name, embedder.dim, copy=copy)
+            yield Retriever(store, index, KeywordIndex(settings, copy), embedder, settings)
     finally:
         store.close()
 

@@ -1,5 +1,5 @@
 """`kill -9` of `ess process` at points across extraction, NLP, embedding and indexing: a rerun ends with the
-store and the index of an uninterrupted run (same documents, chunk ids and counts; nothing orphaned)."""
+store and the indexes of an uninterrupted run (same documents, chunk ids and counts; nothing orphaned)."""
 
 from __future__ import annotations
 
@@ -12,17 +12,20 @@ import pytest
 
 from pipeline.consistency import compare
 from pipeline.index import VectorIndex
+from pipeline.keywords import KeywordIndex
 from pipeline.store import Store
 from tests_support import run_ess_async
 
 # (log line the kill follows, occurrence): after extraction, after NLP, after embedding, between a document's
-# vectors and its store transaction, and after some documents were stored.
+# vectors and its store transaction, after some documents were stored (before their keyword rows), and after a
+# batch's keyword rows.
 KILL_POINTS = [
     ("extracted", 1),
     ("tagged", 1),
     ("embedded", 1),
     ("indexed", 1),
     ("stored", 5),
+    ("keyword rows", 1),
 ]
 
 
@@ -36,7 +39,9 @@ def snapshot(settings, embedder) -> dict:
         "clusters": sorted(tuple(r) for r in db.execute("SELECT id, cluster FROM documents")),
         "vectors": sorted(VectorIndex(settings, embedder.name, embedder.dim).ids()),
     }
-    agreement = compare(store, VectorIndex(settings, embedder.name, embedder.dim))
+    keywords = KeywordIndex(settings)
+    state["keyword rows"] = sorted(chunk for chunk, _ in store.chunks_at(sorted(keywords.rowids())).values())
+    agreement = compare(store, VectorIndex(settings, embedder.name, embedder.dim), keywords)
     store.close()
     state["agree"] = agreement.agree
     return state
@@ -45,7 +50,9 @@ def snapshot(settings, embedder) -> dict:
 def unprocessed_copy(processed, folder):
     """The crawled archive of the fixture sites, without anything processed."""
     settings = processed[0].model_copy(update={"data_dir": folder})
-    shutil.copytree(processed[0].data_dir, folder, ignore=shutil.ignore_patterns("ess.sqlite*", "chroma", "*.lock"))
+    shutil.copytree(
+        processed[0].data_dir, folder, ignore=shutil.ignore_patterns("ess.sqlite*", "chroma", "keywords", "*.lock")
+    )
     return settings
 
 

@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from pipeline.index import VectorIndex
+from pipeline.index import VectorIndex, document_of
+from pipeline.keywords import KeywordIndex
 from pipeline.store import Store
 
 
@@ -53,14 +54,15 @@ def test_check_agrees_on_a_processed_store_and_says_what_differs_once_damaged(co
 
     store = Store(copied.store_db)
     first, second = [row[0] for row in store.db.execute("SELECT id FROM chunks ORDER BY id LIMIT 2")]
-    with store.db:
-        store.db.execute("DELETE FROM chunks_fts WHERE rowid = (SELECT rowid FROM chunks WHERE id = ?)", (first,))
+    doc = document_of(first)
+    kept = [row for row in store.keyword_rows(doc_ids=[doc]) if store.chunks_at([row[0]])[row[0]][0] != first]
+    KeywordIndex(copied).replace_documents([doc], kept)
     store.close()
     VectorIndex(copied, embedder.name, embedder.dim).collection.delete(ids=[second])
 
     damaged = ess(copied, "check")
     assert damaged.returncode == 1
-    assert f"chunks missing from the keyword table: 1 (e.g. {first})" in damaged.stdout
+    assert f"chunks missing from the keyword index: 1 (e.g. {first})" in damaged.stdout
     assert f"chunks missing from the vector index: 1 (e.g. {second})" in damaged.stdout
     assert "ess process --reindex" in damaged.stdout
 
