@@ -218,6 +218,9 @@ class Store:
         )
         return [tuple(row) for row in found]
 
+    def has_chunks(self) -> bool:
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM chunks)").fetchone()[0] == 1
+
     def chunk_rowids(self) -> set[int]:
         return {row[0] for row in self.db.execute("SELECT rowid FROM chunks")}
 

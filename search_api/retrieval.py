@@ -198,7 +198,7 @@ NOTHING_INDEXED = "nothing is indexed yet: run `ess crawl` (or `ess ingest`) the
 
 
 def no_hit_hint(store: Store, mode: Mode, filtered: bool) -> str:
-    if store.counts()["chunks"] == 0:
+    if not store.has_chunks():
         return NOTHING_INDEXED
     if filtered:
         return "no document passes these filters and matches the query: remove a filter or widen the dates"

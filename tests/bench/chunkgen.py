@@ -46,6 +46,7 @@ SEED = 2024
 GENERATOR = 1  # bump when the generated text changes: cached indexes of another version are rebuilt
 BATCH_CHUNKS = 128  # chunks embedded per call (the embedder batches them again by ESS_EMBEDDING_BATCH_SIZE)
 REAL_VECTORS = 10_000  # larger indexes blend these real vectors for their further chunks
+EMBEDDING_DIM = 384  # of the default model, for random vectors
 BLEND_NOISE = 0.01  # standard deviation of the noise per dimension added to a blend of two unit vectors
 FACT_SHARE = 0.3  # sentences that state one of the main theme's facts
 COPY_SHARE = 0.03  # documents that are a syndicated copy of an earlier one on another source
@@ -834,8 +835,8 @@ def slug(model: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in model.strip("/")).strip("._") or "model"
 
 
-def cache_folder(chunks: int, model: str) -> Path:
-    return BENCH_DIR / f"latency-{chunks}" / slug(model)
+def cache_folder(chunks: int, model: str, random_vectors: bool = False) -> Path:
+    return BENCH_DIR / f"latency-{chunks}{'-random' if random_vectors else ''}" / slug(model)
 
 
 def embedding_input(doc: Document, chunk: ChunkRow) -> str:
@@ -869,6 +870,18 @@ class VectorPool:
         first, second = self.matrix[self.rng.integers(len(self.matrix), size=2)]
         vector = first + second + self.rng.normal(0.0, BLEND_NOISE, self.matrix.shape[1])
         return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+class RandomVectors:
+    """Random unit vectors for every chunk: an index fit for timing keyword search only."""
+
+    def __init__(self, dim: int, seed: int):
+        self.by_id: dict[str, np.ndarray] = {}  # no real vector
+        self.dim, self.rng = dim, np.random.default_rng(seed)
+
+    def vectors(self, chunk_ids: list[str]) -> np.ndarray:
+        vectors = self.rng.standard_normal((len(chunk_ids), self.dim)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 class Builder:
@@ -919,19 +932,27 @@ class Builder:
 
 
 def build_index(
-    chunks: int, base: Settings | None = None, seed: int = SEED, say: Callable[[str], None] | None = None
+    chunks: int,
+    base: Settings | None = None,
+    seed: int = SEED,
+    say: Callable[[str], None] | None = None,
+    random_vectors: bool = False,
 ) -> tuple[Settings, dict]:
     """The cached synthetic index of ``chunks`` chunks for the configured model: (its settings, build record).
 
-    Built, or its interrupted build resumed, when absent; rebuilt when another generator or seed made it.
+    Built, or its interrupted build resumed, when absent; rebuilt when another generator or seed made it. With
+    ``random_vectors`` every vector is random (minutes instead of hours at 100k chunks): fit for keyword timing.
     """
     say = say or (lambda line: print(line, file=sys.stderr, flush=True))
     base = base or Settings()
-    folder = cache_folder(chunks, base.embedding_model)
+    folder = cache_folder(chunks, base.embedding_model, random_vectors)
     settings = base.model_copy(update={"data_dir": folder, "chroma_host": None})
     key = {"chunks": chunks, "model": base.embedding_model, "seed": seed, "generator": GENERATOR}
     pool = None
-    if chunks > REAL_VECTORS:
+    if random_vectors:
+        key["vectors"] = "random unit vectors"
+        pool = RandomVectors(EMBEDDING_DIM, seed)
+    elif chunks > REAL_VECTORS:
         key["real vectors"] = REAL_VECTORS
         pool = VectorPool(build_index(REAL_VECTORS, base, seed, say)[0], seed)
     record_path = folder / "build.json"

@@ -311,10 +311,12 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
     api_result = {}
     for mode, search in api.items():
         hits = search.hits[len(warmup) :]
+        answered = [ms for ms, h in zip(times[f"api {mode}"], hits, strict=True) if h]
         api_result[mode] = {
             **percentiles(times[f"api {mode}"]),
             "mean_hits": round(statistics.fmean(hits), 2),
             "empty_answers": sum(h == 0 for h in hits),
+            "answers with hits": percentiles(answered) if len(answered) > 1 else None,
         }
     return api_result, {name: percentiles(times[name]) for name in bare}, server
 
@@ -339,7 +341,7 @@ def shown(path: Path) -> str:
     return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else path.name
 
 
-def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | None) -> dict:
+def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | None, random: bool = False) -> dict:
     base = Settings().model_copy(update={"chroma_host": None})
     load_before = os.getloadavg()
     build = None
@@ -347,8 +349,9 @@ def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | 
         settings = base.model_copy(update={"data_dir": data.resolve()})
         label, out = f"data dir {data}", out or BENCH_DIR / f"latency-{slug(data.resolve().name)}.json"
     else:
-        settings, build = build_index(chunks, base, say=say)
-        label, out = f"synthetic index ({build['data_dir']})", out or BENCH_DIR / f"latency-{chunks}.json"
+        settings, build = build_index(chunks, base, say=say, random_vectors=random)
+        name = f"latency-{chunks}{'-random' if random else ''}.json"
+        label, out = f"synthetic index ({build['data_dir']})", out or BENCH_DIR / name
     counts = check_index(settings)
     timed_queries, warmup_queries = distinct_queries(queries, warmup)
     api, bare, server = run_rows(settings, counts, timed_queries, warmup_queries)
@@ -382,8 +385,17 @@ if __name__ == "__main__":
     parser.add_argument("--queries", type=int, default=200, help="Timed requests per mode and per row (default 200).")
     parser.add_argument("--warmup", type=int, default=len(QUERIES), help="Untimed calls first, per mode and row.")
     parser.add_argument("--data", type=Path, help="Measure this existing data directory instead (e.g. the demo's).")
+    parser.add_argument(
+        "--random-vectors",
+        action="store_true",
+        help="Random vectors instead of real ones (built in minutes): the keyword rows only mean anything.",
+    )
     parser.add_argument("--out", type=Path, help="JSON result file (default corpus/data/bench/latency-<N|DIR>.json).")
     args = parser.parse_args()
     if args.queries < 2 or args.chunks < 1 or args.warmup < 0:
         parser.error("--queries must be at least 2, --chunks at least 1, --warmup at least 0")
-    print(json.dumps(main(args.chunks, args.queries, args.warmup, args.data, args.out), ensure_ascii=False))
+    print(
+        json.dumps(
+            main(args.chunks, args.queries, args.warmup, args.data, args.out, args.random_vectors), ensure_ascii=False
+        )
+    )
