@@ -33,10 +33,10 @@ serve: install
 test: install
 	$(BIN)/python -m pytest -q
 
-eval: install   # extraction and NER quality: writes docs/eval.md and docs/eval.json, fails below the floors
+eval: install   # extraction, NER and ranking quality: writes docs/eval.md and docs/eval.json, fails below the floors
 	$(BIN)/python -m tests.eval --floors
 
-bench: install   # each stage beside its bare library, latency at 1k/10k/100k chunks, load test: docs/bench.md (BENCH_SIZE=1000 pages)
+bench: install   # each stage beside its bare library, latency at 1k/10k/100k chunks, load test, keyword engines: docs/bench.md (BENCH_SIZE=1000 pages)
 	$(BIN)/python -m tests.bench --size $(or $(BENCH_SIZE),1000)
 
 loadtest: install   # 50 concurrent clients for 60 s, real uvicorn, demo + 10k synthetic chunks (run `make demo` once first)

@@ -31,7 +31,7 @@ class StorePool:
 
     def __init__(self, path: Path):
         self.path, self.guard = path, threading.Lock()
-        self.idle: list[tuple[Store, tuple[int, int]]] = []  # with the identity of the file each one opened
+        self.idle: list[tuple[Store, tuple[int, int, int]]] = []  # with the identity of the file each one opened
 
     @contextmanager
     def lease(self) -> Iterator[Store | None]:
@@ -43,7 +43,7 @@ class StorePool:
                 with self.guard:
                     self.idle.append(taken)
 
-    def _take(self) -> tuple[Store, tuple[int, int]] | None:
+    def _take(self) -> tuple[Store, tuple[int, int, int]] | None:
         current = file_identity(self.path)
         if current is None:
             return None
@@ -70,12 +70,14 @@ class StorePool:
             self.idle.clear()
 
 
-def file_identity(path: Path) -> tuple[int, int] | None:
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file from the one it replaced: an inode number can be reused at once, so its change time
+    too (which a checkpoint also moves: connections are then opened afresh, which costs nothing to correctness)."""
     try:
         status = path.stat()
     except FileNotFoundError:
         return None
-    return status.st_dev, status.st_ino
+    return status.st_dev, status.st_ino, status.st_ctime_ns
 
 
 @dataclass(eq=False)

@@ -3,10 +3,11 @@
     python -m tests.bench [--size N] [--only PART,...] [--report-only]
 
 Parts: crawl (and recrawl), stages (extraction, NLP, embedding, indexing beside their bare libraries),
-embedding (CPU paths on PIAF), endtoend (both cores vs one), latency (1k, 10k and 100k chunks),
-loadtest, indexcopy (a reader's private copy of a 100k-chunk index), keywords (SQLite FTS5 beside tantivy at 100k
-chunks). ``--size`` is the number of synthetic
-article pages (default: the BENCH_SIZE environment variable, else 1000). A part that fails is recorded with
+embedding (CPU paths on PIAF), endtoend (both cores vs one), latency (1k, 10k and 100k chunks), loadtest,
+indexcopy (a reader's private copy of a 100k-chunk index), keywords (SQLite FTS5 beside tantivy at 100k
+chunks), keywordlatency (keyword `/search` at 100k chunks, over random vectors: built in minutes). ``--size``
+is the number of synthetic article pages (default: the BENCH_SIZE environment variable, else 1000). A part
+that fails is recorded with
 its error and the others go on; results of parts not run this time are kept from the previous docs/bench.json.
 """
 
@@ -30,7 +31,7 @@ from tests.bench.sitegen import write_sites
 
 RESULTS = PROJECT_ROOT / "docs" / "bench.json"
 LATENCY_SIZES = (1_000, 10_000, 100_000)
-PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest", "indexcopy", "keywords")
+PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest", "indexcopy", "keywords", "keywordlatency")
 LIBRARIES = ("scrapy", "trafilatura", "spacy", "sentence-transformers", "torch", "chromadb", "fastapi", "uvicorn")
 
 
@@ -66,6 +67,9 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
         "loadtest": [("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60")],
         "indexcopy": [("tests.bench.indexcopy", "--chunks", "100000", "--rounds", "6")],
         "keywords": [("tests.bench.keywords", "--chunks", "100000", "--queries", "400")],
+        "keywordlatency": [
+            ("tests.bench.latency", "--chunks", "100000", "--queries", "400", "--warmup", "100", "--random-vectors")
+        ],
     }
 
 

@@ -1,0 +1,53 @@
+"""The API's pool of read-only store connections: reused while the file is the same, dropped once replaced."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.schema import SchemaError
+from pipeline.store import Document, Store
+from search_api.deps import StorePool
+
+
+def write_store(path, doc_id: str) -> None:
+    store = Store(path)
+    store.save_document(
+        Document(id=doc_id, url=f"http://x/{doc_id}", source="s", kind="html", text="t", raw_hash="h"), [], []
+    )
+    store.close()
+
+
+def lent(pool):
+    with pool.lease() as store:
+        return store, [row[0] for row in store.db.execute("SELECT id FROM documents")] if store else None
+
+
+def test_no_store_yet_lends_nothing(tmp_path):
+    assert lent(StorePool(tmp_path / "ess.sqlite")) == (None, None)
+
+
+def test_a_connection_is_reused_until_the_file_is_replaced(tmp_path):
+    path = tmp_path / "ess.sqlite"
+    write_store(path, "first")
+    pool = StorePool(path)
+    store, ids = lent(pool)
+    assert ids == ["first"] and lent(pool)[0] is store
+    for leftover in tmp_path.glob("ess.sqlite*"):  # what `ess process --rebuild` does before writing again
+        leftover.unlink()
+    write_store(path, "rebuilt")
+    again, ids = lent(pool)
+    assert again is not store and ids == ["rebuilt"]
+    pool.close()
+
+
+def test_another_schema_version_is_refused_at_the_loan(tmp_path):
+    path = tmp_path / "ess.sqlite"
+    write_store(path, "first")
+    pool = StorePool(path)
+    lent(pool)
+    writer = Store(path)
+    writer.db.execute("PRAGMA user_version = 1")
+    writer.close()
+    with pytest.raises(SchemaError, match="ess process"):
+        lent(pool)
+    pool.close()
