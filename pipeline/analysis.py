@@ -7,23 +7,28 @@ reduced to its Snowball French stem with case and accents folded, so that "coopÃ
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 
 from pipeline.gazetteer import strip_accents
 
 WORD = re.compile(r"\w+", re.UNICODE)
+STOP_WORDS_FILE = Path("lang", "fr", "stop_words.py")  # in the spacy package, a plain list without imports
 ELIDED = re.compile(r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['â€™]$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
 def french_stop_words() -> frozenset[str]:
-    """spaCy's French function words, case and accents folded (imported on first use: loading spaCy's French
-    data takes seconds)."""
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
-    return frozenset(fold(w) for w in STOP_WORDS)
+    """spaCy's French function words, case and accents folded. Their module is loaded on its own: importing
+    the spacy package takes seconds and, through thinc, imports torch, which the API need not load."""
+    origin = importlib.util.find_spec("spacy").origin
+    spec = importlib.util.spec_from_file_location("ess_french_stop_words", Path(origin).parent / STOP_WORDS_FILE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return frozenset(fold(w) for w in module.STOP_WORDS)
 
 
 @lru_cache(maxsize=1)

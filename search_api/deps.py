@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Request
 
 from pipeline.analysis import french_stop_words
 from pipeline.config import Settings
-from pipeline.embed import Embedder, get_embedder
+from pipeline.embed import Embedder, OnnxEmbedder, get_embedder
 from pipeline.index import IndexCopies, IndexCopy, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
 from pipeline.keywords import KeywordIndex
 from pipeline.schema import SchemaError, check, stored_version
@@ -98,7 +98,7 @@ class Resources:
     open while a request reads it and is deleted once the last such request is done."""
 
     settings: Settings
-    embedder: Embedder
+    embedder: Embedder | OnnxEmbedder
     copies: IndexCopies
     stores: StorePool
     index: Indexes | None = None
@@ -113,13 +113,16 @@ class Resources:
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
-        import torch
-
         # One query is a tiny forward pass: splitting it over threads only adds waiting, and with concurrent
         # requests (or `ess process` on the same cores) torch's spinning threads made it ten times slower
-        # (1.2 s instead of 0.12 s per query, measured under load). Requests run in parallel instead.
-        torch.set_num_threads(1)
-        resources = cls(settings, get_embedder(settings), IndexCopies(settings), StorePool(settings.store_db))
+        # (1.2 s instead of 0.12 s per query, measured under load). Requests run in parallel instead. The ONNX
+        # engine gets one thread too, and torch is not imported at all then.
+        if settings.embedding_engine == "torch":
+            import torch
+
+            torch.set_num_threads(1)
+        embedder = get_embedder(settings, threads=1)
+        resources = cls(settings, embedder, IndexCopies(settings), StorePool(settings.store_db))
         french_stop_words()  # loaded now (seconds of spaCy data) rather than during the first keyword query
         resources.connect()
         return resources
