@@ -3,7 +3,7 @@
     python -m tests.bench [--size N] [--only PART,...] [--report-only]
 
 Parts: crawl (and recrawl), stages (extraction, NLP, embedding, indexing beside their bare libraries),
-embedding (CPU paths on PIAF), endtoend (both cores vs one), latency (1k, 10k and 100k chunks), loadtest,
+embedding (torch fp32 beside ONNX int8), endtoend (both cores vs one), latency (1k, 10k and 100k chunks), loadtest,
 indexcopy (a reader's private copy of a 100k-chunk index), keywords (SQLite FTS5 beside tantivy at 100k
 chunks), keywordlatency (keyword `/search` at 100k chunks, over random vectors: built in minutes). ``--size``
 is the number of synthetic article pages (default: the BENCH_SIZE environment variable, else 1000). A part
@@ -61,7 +61,7 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
     return {
         "crawl": [("tests.bench.crawl", "--pages", str(size), "--rounds", "3", "--process")],
         "stages": [("tests.bench.stages", "--site", str(site), "--docs", "100", "--rounds", "3")],
-        "embedding": [("tests.bench.embedding", "300")],
+        "embedding": [("tests.bench.embedding", "--passages", "300", "--rounds", "10", "--queries", "300")],
         "endtoend": [("tests.bench.endtoend", "--pages", "300")],
         "latency": [("tests.bench.latency", "--chunks", str(n), "--queries", "200") for n in LATENCY_SIZES],
         "loadtest": [("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60")],

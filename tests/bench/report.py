@@ -104,12 +104,25 @@ def endtoend_section(e2e) -> str:
 def embedding_section(embedding) -> str:
     if why := failed(embedding):
         return f"Embedding paths: {why}."
-    rows = [
-        [name, r["passages/s"], r["speed-up"], r["PIAF semantic nDCG@10"], r["nDCG@10 change"]]
-        for name, r in embedding["paths"].items()
-    ]
-    header = ["path", "passages/s", "speed-up", "PIAF semantic nDCG@10", "change"]
-    return table(header, rows) + f"\n\n{embedding['timed passages']} PIAF passages timed per path."
+    if "paths" in embedding:
+        return "Embedding paths: a run of the earlier bench (before the ONNX engine); run `--only embedding`."
+    speed, queries = embedding["passages/s"], embedding["query ms, one thread"]
+    sides = [name for name in queries]
+
+    def iqr(q: dict) -> str:
+        return f"{q['median']} ({q['q1']}–{q['q3']})"
+
+    rows = [[name, iqr(speed[name]), queries[name]["p50"], queries[name]["p95"], embedding["PIAF dense nDCG@10"][name],
+             (embedding.get("press dense nDCG@10") or {}).get(name, "–")] for name in sides]  # fmt: skip
+    header = ["side", "passages/s, median (IQR)", "query p50 ms", "query p95 ms", "PIAF dense nDCG@10", "press"]
+    rounds = len(speed["rounds"])
+    return (
+        table(header, rows)
+        + f"\n\nint8 / fp32 passages per second: {iqr(speed['ratio int8 / fp32'])} over {rounds} ABBA rounds after a "
+        f"warm-up ({embedding['timed passages']} PIAF passages, batch {embedding['batch']}, "
+        f"{embedding['threads']['passages']} threads; queries on 1 thread). Cosine of the two sides' vectors: "
+        f"{iqr(embedding['cosine int8 vs fp32 (200 passages)'])}. `tests/bench/embedding.py` says what each side does."
+    )
 
 
 def latency_runs(latency) -> list[dict]:
