@@ -145,9 +145,8 @@ class IndexCopies:
         if embedded and not self.settings.chroma_dir.is_dir():
             raise IndexMissing(NO_INDEX)
         self.taken += 1
-        copy = IndexCopy(self.root / str(self.taken), None)
         with index_lock(self.settings, shared=True):
-            copy = IndexCopy(copy.folder, disk_stamp(self.settings))
+            copy = IndexCopy(self.root / str(self.taken), disk_stamp(self.settings))
             if embedded:
                 copy_files(self.settings.chroma_dir, copy.chroma)
             if self.settings.keywords_dir.is_dir():

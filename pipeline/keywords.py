@@ -91,8 +91,9 @@ class KeywordIndex:
             with self._writing() as writer:
                 for rowid in orphans:  # by query: a term built from a Python int is no u64 term
                     writer.delete_documents_by_query(tantivy.Query.term_query(self.schema, ROWID, rowid))
-                for start in range(0, len(missing), SYNC_BATCH):
-                    add(writer, store.keyword_rows(rowids=set(sorted(missing)[start : start + SYNC_BATCH])))
+                ordered = sorted(missing)
+                for start in range(0, len(ordered), SYNC_BATCH):
+                    add(writer, store.keyword_rows(rowids=set(ordered[start : start + SYNC_BATCH])))
         return {"removed": len(orphans), "added": len(missing)}
 
     def search(self, asked: list[str], limit: int, among: set[str] | None = None) -> list[tuple[int, float]]:

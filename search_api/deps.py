@@ -33,17 +33,9 @@ class StorePool:
         self.path, self.guard = path, threading.Lock()
         self.idle: list[tuple[Store, tuple[int, int, int]]] = []  # with the identity of the file each one opened
 
-    @contextmanager
-    def lease(self) -> Iterator[Store | None]:
-        taken = self._take()
-        try:
-            yield taken[0] if taken else None
-        finally:
-            if taken is not None:
-                with self.guard:
-                    self.idle.append(taken)
-
-    def _take(self) -> tuple[Store, tuple[int, int, int]] | None:
+    def take(self) -> tuple[Store, tuple[int, int, int]] | None:
+        """A connection with the identity of the file it opened, to hand back with ``give_back``; None while
+        there is no store. SchemaError when the store has another schema version."""
         current = file_identity(self.path)
         if current is None:
             return None
@@ -62,6 +54,11 @@ class StorePool:
         if stored_version(self.path) is None:
             return None
         return Store(self.path, readonly=True), current
+
+    def give_back(self, taken: tuple[Store, tuple[int, int, int]] | None) -> None:
+        if taken is not None:
+            with self.guard:
+                self.idle.append(taken)
 
     def close(self) -> None:
         with self.guard:
@@ -205,10 +202,13 @@ def get_store(resources: ResourcesDep) -> Iterator[Store | None]:
     """A read-only connection for the request, lent by the pool; None before the first `ess process` has
     created the store."""
     try:
-        with resources.stores.lease() as store:
-            yield store
+        taken = resources.stores.take()
     except SchemaError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from None
+    try:
+        yield taken[0] if taken else None
+    finally:
+        resources.stores.give_back(taken)
 
 
 StoreDep = Annotated[Store | None, Depends(get_store)]

@@ -29,6 +29,7 @@ import numpy as np
 
 from pipeline.config import Settings
 from pipeline.embed import Embedder, OnnxEmbedder, model_location
+from tests.bench.latency import percentiles
 from tests.eval.retrieval import PIAF, load_piaf, ndcg
 from tests.eval.shared import absent
 
@@ -86,11 +87,7 @@ def query_times(models: dict, questions: list[str]) -> dict:
             started = time.perf_counter()
             models[name].query(q)
             times[name].append((time.perf_counter() - started) * 1000)
-    out = {}
-    for name, ms in times.items():
-        cuts = statistics.quantiles(ms, n=100, method="inclusive")
-        out[name] = {"n": len(ms), "p50": round(cuts[49], 2), "p95": round(cuts[94], 2)}
-    return out
+    return {name: percentiles(ms) for name, ms in times.items()}
 
 
 def dense_ndcg(model, passages: list[str], owners: list[str], questions: list[tuple[str, frozenset]]) -> float:

@@ -42,6 +42,7 @@ import tantivy
 
 from pipeline.analysis import query_terms, terms
 from tests.bench.chunkgen import plan
+from tests.bench.latency import percentiles
 from tests.eval.keywords import TITLE_WEIGHT, fts_query, piaf_questions
 from tests.eval.retrieval import ndcg
 
@@ -208,16 +209,6 @@ def query_sets(batches: list, questions: list[str], count: int) -> dict[str, lis
         f"rare (one term in {in_chunks} chunks)": [[t] for t in rng.sample(rare, min(count, len(rare)))],
         f"common (two of the {COMMON_TERMS} most frequent terms)": [rng.sample(common, 2) for _ in range(count)],
         "mixed (PIAF questions)": mixed[:count],
-    }
-
-
-def percentiles(milliseconds: list[float]) -> dict:
-    cuts = statistics.quantiles(milliseconds, n=100, method="inclusive")
-    return {
-        "n": len(milliseconds),
-        "p50": round(cuts[49], 2),
-        "p95": round(cuts[94], 2),
-        "max": round(max(milliseconds), 2),
     }
 
 

@@ -18,8 +18,10 @@ def write_store(path, doc_id: str) -> None:
 
 
 def lent(pool):
-    with pool.lease() as store:
-        return store, [row[0] for row in store.db.execute("SELECT id FROM documents")] if store else None
+    taken = pool.take()
+    pool.give_back(taken)
+    store = taken[0] if taken else None
+    return store, [row[0] for row in store.db.execute("SELECT id FROM documents")] if store else None
 
 
 def test_no_store_yet_lends_nothing(tmp_path):
