@@ -110,10 +110,15 @@ class OnnxEmbedder:
         self.prompts = json.loads(config.read_text()).get("prompts", {}) if config.exists() else {}
 
     def _encode(self, texts: list[str], prompt: str) -> np.ndarray:
+        """Batches of texts of similar length, longest first, as sentence-transformers forms them: a batch is
+        padded to its longest text, so mixing lengths computes padding."""
         prefix = self.prompts.get(prompt, "")
-        batches = [texts[i : i + self.batch_size] for i in range(0, len(texts), self.batch_size)]
-        vectors = [self.encoder.encode([prefix + t for t in batch]) for batch in batches]
-        return np.concatenate(vectors) if vectors else np.zeros((0, self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            vectors[batch] = self.encoder.encode([prefix + texts[i] for i in batch])
+        return vectors
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, "passage")

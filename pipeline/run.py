@@ -12,7 +12,10 @@ import itertools
 import json
 import logging
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
+
+import numpy as np
 
 from pipeline import nlp
 from pipeline.chunk import chunk_spans
@@ -41,6 +44,20 @@ from pipeline.warc import RawPage, latest_records, read_body
 log = logging.getLogger(__name__)
 BATCH_DOCS = 16
 GONE_UNPROCESSED = "gone before it was processed"
+
+
+@dataclass
+class Prepared:
+    """A batch's documents with their chunks, mentions and duplicate signatures, before embedding."""
+
+    docs: list[Document]
+    chunks: list[list[ChunkRow]]
+    mentions: list[list[Mention]]
+    signatures: list[bytes | None]
+
+    def inputs(self) -> list[str]:
+        """What the encoder reads of each chunk: its document's title, then its text."""
+        return [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(self.docs, self.chunks, strict=True) for c in cs]
 
 
 @dataclass
@@ -172,11 +189,23 @@ class Processor:
             else:
                 self.skip(page, GONE_UNPROCESSED, None)
         todo = [p for p in todo if not p.gone]
-        for start in range(0, len(todo), BATCH_DOCS):
-            self.process_batch(todo[start : start + BATCH_DOCS])
+        self.process_overlapped([todo[start : start + BATCH_DOCS] for start in range(0, len(todo), BATCH_DOCS)])
         self.store.name_entities()
         self.store.close()
         return self.report
+
+    def process_overlapped(self, batches: list[list[RawPage]]) -> None:
+        """Each batch prepared (extraction, NLP) on this thread while the one before is embedded on another;
+        batches are written one at a time, in order, on this thread, so a kill leaves what it always left."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as embedding:
+            embedded: tuple[Prepared, Future] | None = None
+            for pages in batches:
+                batch = self.prepare(pages)
+                if embedded:
+                    self.write(embedded[0], embedded[1].result())
+                embedded = (batch, embedding.submit(self.embed, batch)) if batch else None
+            if embedded:
+                self.write(embedded[0], embedded[1].result())
 
     def tag(self, docs: list[Document]) -> list[list[Mention]]:
         """Mentions of every document; documents not in French are kept but skip the French NER."""
@@ -223,38 +252,46 @@ class Processor:
             self.report.count("duplicates found")
         return to_blob(signature)
 
-    def process_batch(self, pages: list[RawPage]) -> None:
+    def prepare(self, pages: list[RawPage]) -> Prepared | None:
+        """Extraction, duplicate clusters, entities and chunks of a batch: everything but its vectors."""
         docs = [doc for doc in map(self.load, pages) if doc is not None]
         log.info("extracted %d of %d pages", len(docs), len(pages))
         if not docs:
-            return
+            return None
         signatures = [self.cluster(doc) for doc in docs]
         mentions = self.tag(docs)
         log.info("tagged %d documents", len(docs))
-        chunks = [chunk_rows(d) for d in docs]
-        inputs = [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(docs, chunks, strict=True) for c in cs]
-        vectors = self.embedder.passages(inputs) if inputs else []
-        log.info("embedded %d chunks", len(inputs))
-        bounds = list(itertools.accumulate((len(c) for c in chunks), initial=0))
+        return Prepared(docs, [chunk_rows(d) for d in docs], mentions, signatures)
+
+    def embed(self, batch: Prepared) -> np.ndarray:
+        inputs = batch.inputs()
+        vectors = self.embedder.passages(inputs) if inputs else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        log.info("embedded %d chunks", len(vectors))
+        return vectors
+
+    def write(self, batch: Prepared, vectors: np.ndarray) -> None:
+        """A batch's vectors, then each document's store transaction, then its keyword rows."""
+        bounds = list(itertools.accumulate((len(c) for c in batch.chunks), initial=0))
         # Vectors first, then each document's store transaction: a crash in between leaves the documents
         # unrecorded in the store, so the next run processes them again and replaces their vectors.
         self.index.replace_documents(
             [
                 DocumentVectors(doc.id, [c.id for c in cs], vectors[a:b], [chunk_metadata(doc, c) for c in cs])
-                for doc, cs, (a, b) in zip(docs, chunks, itertools.pairwise(bounds), strict=True)
+                for doc, cs, (a, b) in zip(batch.docs, batch.chunks, itertools.pairwise(bounds), strict=True)
             ]
         )
-        log.info("indexed %d documents", len(docs))
-        for doc, doc_chunks, doc_mentions, signature in zip(docs, chunks, mentions, signatures, strict=True):
+        log.info("indexed %d documents", len(batch.docs))
+        rows = zip(batch.docs, batch.chunks, batch.mentions, batch.signatures, strict=True)
+        for doc, doc_chunks, doc_mentions, signature in rows:
             self.store.save_document(doc, doc_chunks, doc_mentions, signature)
             log.info("stored %s", doc.id)
             self.report.count("processed")
             self.report.count("chunks", len(doc_chunks))
         # Then their keyword rows, read back from the store with its rowids; a crash before this commit leaves
         # chunks the keyword index lacks, which the next run's ``sync`` adds.
-        doc_ids = [doc.id for doc in docs]
+        doc_ids = [doc.id for doc in batch.docs]
         self.keywords.replace_documents(doc_ids, self.store.keyword_rows(doc_ids=doc_ids))
-        log.info("keyword rows of %d documents", len(docs))
+        log.info("keyword rows of %d documents", len(batch.docs))
 
 
 def process(settings: Settings, rebuild: bool = False) -> RunReport:

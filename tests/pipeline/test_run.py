@@ -92,3 +92,24 @@ def test_a_store_older_than_schema_versions_gets_an_error_line_not_a_traceback(t
     assert done.returncode == 1
     assert "error: this store predates schema versions: run `ess process --rebuild`" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_batches_are_embedded_on_another_thread_while_the_next_is_prepared(processed, tmp_path, monkeypatch, caplog):
+    import pipeline.run
+
+    settings, first = processed
+    copy = settings.model_copy(update={"data_dir": tmp_path})
+    shutil.copytree(settings.raw_dir, copy.raw_dir)
+    monkeypatch.setattr(pipeline.run, "BATCH_DOCS", 3)
+    with caplog.at_level("INFO", logger="pipeline.run"):
+        report = process(copy)
+    steps = [(r.getMessage().split()[0], r.threadName) for r in caplog.records if r.name == "pipeline.run"]
+    assert {thread for step, thread in steps if step == "embedded"} == {"embed_0"}
+    assert {thread for step, thread in steps if step in ("extracted", "indexed", "stored")} == {"MainThread"}
+    order = [step for step, _ in steps]
+    assert order.index("indexed") > [i for i, step in enumerate(order) if step == "extracted"][1]  # batch 2 first
+    assert report.counts["processed"] == first.counts["processed"] and report.counts["chunks"] == first.counts["chunks"]
+    original, rerun = Store(settings.store_db, readonly=True), Store(copy.store_db, readonly=True)
+    chunks = "SELECT id, start, end FROM chunks ORDER BY id"
+    assert rerun.db.execute(chunks).fetchall() == original.db.execute(chunks).fetchall()
+    original.close(), rerun.close()
