@@ -1,17 +1,18 @@
 """The e5 encoder run by ONNX Runtime with int8 weights, from any sentence-transformers folder.
 
-``export_int8`` exports the folder's transformer once with ``torch.onnx.export`` (fp32), quantises its
-weights to int8 per output channel (``onnxruntime.quantization.quantize_dynamic``), all but the feed-forward
-output projections, and keeps only that model, in ``<folder>/onnx/``. ``OnnxEncoder`` then embeds with
-onnxruntime and the folder's own tokenizer (``tokenizers``): mean pooling over the tokens, then unit length,
-as the folder's sentence-transformers pipeline does. Neither torch nor transformers is imported to embed.
+``export_int8`` exports the folder's transformer once with ``torch.onnx.export`` (fp32), fuses its attention,
+layer norms and GELU with onnxruntime's transformer optimizer, quantises its weights to int8 per output channel
+(``onnxruntime.quantization.quantize_dynamic``) and keeps only that model, in ``<folder>/onnx/``. A matrix
+product whose input carries outliers too wide for one 8-bit scale stays in fp32 (``wide_inputs``). ``OnnxEncoder``
+then embeds with onnxruntime and the folder's own tokenizer (``tokenizers``): mean pooling over the tokens, then
+unit length, as the folder's sentence-transformers pipeline does. Neither torch nor transformers is imported to
+embed.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from pathlib import Path
 
@@ -20,7 +21,32 @@ import numpy as np
 ONNX_FOLDER = "onnx"
 INT8_MODEL = "model-int8.onnx"
 MAX_TOKENS = 512  # e5's position embeddings
-FEED_FORWARD_OUT = re.compile(r"/layer\.\d+/output/dense/MatMul$")  # not /attention/output/dense
+# A matrix product stays in fp32 when the 8-bit step of its input's range exceeds this share of the input's
+# root mean square. In e5-small three feed-forward output projections (layers 0, 4 and 5) carry activations
+# of 33 to 64 beside a root mean square near 0.2: on PIAF paragraphs a step of 0.66 to 1.13 RMS, where every
+# other input stays at or under 0.34. Quantising each product alone, on PIAF's tuning half, showed the same
+# three as those that move the vectors most (docs/bench.md).
+WIDEST_STEP = 0.4
+# Texts run through the fp32 model to measure each input's range: passages of the length and kind the index
+# holds, and queries.
+CALIBRATION = (
+    "passage: La coopérative d'activité et d'emploi du Gers accompagne aujourd'hui quarante entrepreneurs "
+    "salariés, du maraîcher au traducteur. Chacun garde son activité et sa clientèle, mais signe un contrat de "
+    "travail avec la coopérative, qui tient la comptabilité, verse les salaires et assure les responsabilités "
+    "juridiques. Au bout de trois ans, une douzaine d'entre eux sont devenus associés. « On partage les risques "
+    "et les outils, pas seulement un bureau », résume la gérante, qui prépare l'ouverture d'une antenne à Auch.",
+    "passage: Le pôle territorial de coopération économique réunit depuis 2019 des associations, des "
+    "entreprises d'insertion, deux communautés de communes et un bailleur social autour du réemploi des "
+    "matériaux de construction. Selon son rapport annuel, ses chantiers ont embauché 120 personnes en 2023, "
+    "dont un tiers de chômeurs de longue durée, et détourné 900 tonnes de déchets de l'enfouissement. La "
+    "région a renouvelé sa subvention pour trois ans ; l'État finance un poste de coordinateur.",
+    "passage: La mairie a inscrit une clause sociale dans le marché de nettoyage des écoles : 10 % des heures "
+    "travaillées doivent revenir à des personnes éloignées de l'emploi. Les mutuelles régionales préparent "
+    "leur fusion pour le 1er janvier prochain, tandis qu'une association de quartier ouvre une épicerie "
+    "solidaire rue Victor-Hugo, à Lille, avec le soutien de la chambre régionale de l'ESS.",
+    "query: financement des entreprises de l'économie sociale et solidaire",
+    "query: Qui préside la chambre régionale de l'ESS en Bretagne ?",
+)
 
 
 def int8_model(model_dir: Path) -> Path:
@@ -34,33 +60,94 @@ def export_int8(model_dir: Path) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
-        fp32 = Path(work) / "model.onnx"
+        fp32, fused, quantized = (Path(work) / name for name in ("model.onnx", "fused.onnx", INT8_MODEL))
         export_fp32(model_dir, fp32)
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        quantized = Path(work) / INT8_MODEL
-        kept = feed_forward_outputs(fp32)
-        quantize_dynamic(fp32, quantized, per_channel=True, weight_type=QuantType.QInt8, nodes_to_exclude=kept)
+        fuse(model_dir, fp32, fused)
+        kept = wide_inputs(fused, model_dir)
+        quantize(fused, quantized, kept)
         os.replace(quantized, target)  # whole or absent, whoever reads it
     (target.parent / "export.json").write_text(
         json.dumps(
             {
                 "from": str(model_dir.name),
-                "weights": "int8 per output channel, but the feed-forward output projections (fp32)",
+                "graph": "attention, layer norms and GELU fused (onnxruntime.transformers.optimizer)",
+                "weights": "int8 per output channel",
+                "kept in fp32 (inputs too wide for 8 bits)": kept,
                 "activations": "quantised per call (dynamic)",
-            }
+            },
+            indent=1,
         )
     )
     return target
 
 
-def feed_forward_outputs(path: Path) -> list[str]:
-    """The MatMul of each layer's feed-forward output projection (1536 -> 384 in e5-small). Kept in fp32: on
-    PIAF, quantising them cost 0.015 nDCG@10, keeping them 0.0075 (docs/bench.md)."""
-    import onnx
+def fuse(model_dir: Path, source: Path, target: Path) -> None:
+    from onnxruntime.transformers import optimizer
 
-    graph = onnx.load(str(path), load_external_data=False).graph
-    return [node.name for node in graph.node if node.op_type == "MatMul" and FEED_FORWARD_OUT.search(node.name)]
+    config = json.loads((model_dir / "config.json").read_text())
+    fused = optimizer.optimize_model(
+        str(source),
+        model_type="bert",
+        num_heads=config["num_attention_heads"],
+        hidden_size=config["hidden_size"],
+        opt_level=1,
+    )
+    fused.save_model_to_file(str(target))
+
+
+def quantize(source: Path, target: Path, kept: list[str]) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(
+        source,
+        target,
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        nodes_to_exclude=kept,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},  # fused operators carry no inferred types
+    )
+
+
+def wide_inputs(path: Path, model_dir: Path) -> list[str]:
+    """The matrix products whose input, over ``CALIBRATION``, spans more than ``WIDEST_STEP`` root mean squares
+    per 8-bit step."""
+    import onnx
+    import onnxruntime
+
+    model = onnx.load(str(path))
+    products = [n for n in model.graph.node if n.op_type == "MatMul"]
+    probed = list(dict.fromkeys(n.input[0] for n in products))
+    for name in probed:
+        model.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
+    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    ids, mask = tokenized(load_tokenizer(model_dir), list(CALIBRATION))
+    values = dict(zip(probed, session.run(probed, {"input_ids": ids, "attention_mask": mask}), strict=True))
+    return [n.name for n in products if quantisation_step(values[n.input[0]][mask.astype(bool)]) > WIDEST_STEP]
+
+
+def quantisation_step(values: np.ndarray) -> float:
+    """The step of an 8-bit grid over ``values``' range (zero included, as dynamic quantisation does), in root
+    mean squares of ``values``."""
+    span = max(float(values.max()), 0.0) - min(float(values.min()), 0.0)
+    return span / 255 / float(np.sqrt(np.mean(np.square(values))))
+
+
+def load_tokenizer(model_dir: Path):
+    """The folder's own tokenizer, truncating at ``MAX_TOKENS`` and padding a batch to its longest text."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.enable_truncation(MAX_TOKENS)
+    pad = tokenizer.token_to_id("<pad>")
+    tokenizer.enable_padding(pad_id=pad if pad is not None else 0)
+    return tokenizer
+
+
+def tokenized(tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask of ``texts``, one padded batch."""
+    batch = tokenizer.encode_batch(texts)
+    return np.array([e.ids for e in batch], dtype=np.int64), np.array([e.attention_mask for e in batch], dtype=np.int64)
 
 
 def export_fp32(model_dir: Path, path: Path) -> None:
@@ -97,17 +184,14 @@ class OnnxEncoder:
 
     def __init__(self, model_dir: Path, threads: int = 0):
         import onnxruntime
-        from tokenizers import Tokenizer
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads  # 0: onnxruntime's choice, every core
+        options.intra_op_num_threads = threads or len(os.sched_getaffinity(0))  # 0: every core this process may use
         self.session = onnxruntime.InferenceSession(
             str(int8_model(model_dir)), options, providers=["CPUExecutionProvider"]
         )
-        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        pad = self.tokenizer.token_to_id("<pad>")
-        self.tokenizer.enable_padding(pad_id=pad if pad is not None else 0)
+        self.folder = model_dir
+        self.tokenizer = load_tokenizer(model_dir)
         self.dim = self.session.get_outputs()[0].shape[-1]
 
     def tokens(self, text: str) -> int:
@@ -115,9 +199,7 @@ class OnnxEncoder:
         return len(self.tokenizer.encode(text).ids)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        batch = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in batch], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in batch], dtype=np.int64)
+        ids, mask = tokenized(self.tokenizer, texts)
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / weights.sum(axis=1)

@@ -75,3 +75,18 @@ def test_the_api_does_not_import_torch_with_the_onnx_engine(int8_settings, int8_
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_product_whose_input_has_outliers_stays_in_fp32(int8_embedder):
+    import onnx
+
+    from pipeline.onnx_encoder import WIDEST_STEP, int8_model, quantisation_step
+
+    spread = np.random.default_rng(0).normal(0, 0.2, 50_000)
+    assert quantisation_step(spread) < WIDEST_STEP < quantisation_step(np.append(spread, 60.0))
+    folder = int8_model(int8_embedder.encoder.folder).parent
+    kept = json.loads((folder / "export.json").read_text())["kept in fp32 (inputs too wide for 8 bits)"]
+    nodes = {n.name: n.op_type for n in onnx.load(str(folder / "model-int8.onnx"), load_external_data=False).graph.node}
+    assert kept and all(nodes[name] == "MatMul" for name in kept)  # e5-small: three feed-forward outputs
+    assert list(nodes.values()).count("MatMul") == len(kept)  # every other product reads int8 weights
+    assert "QAttention" in nodes.values()
