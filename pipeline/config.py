@@ -39,10 +39,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "corpus" / "data" / "models",
         description="Directory where converted embedding models are cached (shared by every data directory).",
     )
-    embedding_engine: Literal["torch", "onnx-int8"] = Field(
-        "torch",
-        description="What runs the encoder: sentence-transformers on torch (fp32), or ONNX Runtime with int8 weights "
-        "exported once from the model's folder by `ess model` (an index records which one built it).",
+    embedding_engine: Literal["onnx-int8", "torch"] = Field(
+        "onnx-int8",
+        description="What runs the encoder: ONNX Runtime with int8 weights exported once from the model's folder "
+        "(`ess model`), or sentence-transformers on torch (fp32); an index records which one built it.",
     )
     embedding_batch_size: int = Field(
         8, ge=1, description="Chunks embedded per batch (8 ran 1.15x faster than 32 on CPU: docs/bench.md)."

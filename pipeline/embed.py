@@ -58,6 +58,14 @@ def conversion_lock(folder: Path) -> Iterator[None]:
         yield
 
 
+INT8_SUFFIX = " [onnx-int8]"  # in the name an index records, so that the two engines' vectors never mix
+
+
+def embedder_name(settings: Settings) -> str:
+    """The name the index records for the embedder these settings choose."""
+    return settings.embedding_model + (INT8_SUFFIX if settings.embedding_engine == "onnx-int8" else "")
+
+
 def model_location(settings: Settings) -> str:
     if settings.embedding_model == DEFAULT_EMBEDDING_MODEL:
         return str(ensure_default_model(settings))
@@ -103,7 +111,7 @@ class OnnxEmbedder:
 
         folder = Path(location)
         ensure_int8_model(folder)
-        self.name, self.batch_size = f"{name} [onnx-int8]", batch_size
+        self.name, self.batch_size = name + INT8_SUFFIX, batch_size
         self.encoder = OnnxEncoder(folder, threads)
         self.dim = self.encoder.dim
         config = folder / "config_sentence_transformers.json"

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 import logging
+import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
@@ -178,6 +179,8 @@ class Processor:
         return todo
 
     def run(self) -> RunReport:
+        """Process what changed; the report counts what happened and the seconds it took, models loaded."""
+        started = time.perf_counter()
         records = latest_records(self.settings.raw_dir)
         todo = self.pending([r for r in records.values() if r.role == "page"])
         if todo:
@@ -192,6 +195,7 @@ class Processor:
         self.process_overlapped([todo[start : start + BATCH_DOCS] for start in range(0, len(todo), BATCH_DOCS)])
         self.store.name_entities()
         self.store.close()
+        self.report.counts["seconds processing"] = round(time.perf_counter() - started, 2)
         return self.report
 
     def process_overlapped(self, batches: list[list[RawPage]]) -> None:

@@ -15,6 +15,7 @@ from pipeline.index import IndexUnavailable
 from search_api.deps import Resources
 from search_api.routers import documents, entities, health, search, sources, stats
 from search_api.schemas import ErrorOut
+from search_api.timing import server_timing
 from search_api.web import pages
 from search_api.web.pages import HERE as WEB_DIR
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     app.middleware("http")(security_headers)
+    app.middleware("http")(server_timing)
     return app
 
 

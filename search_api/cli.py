@@ -148,7 +148,8 @@ def demo(
             typer.echo(f"Crawling {len(sites)} demo sites: {', '.join(host.urls())}")
             run_step(settings, "crawl")
         typer.echo("Processing (extraction, entities, embeddings, index)…")
-        run_step(settings, "process", *(["--rebuild"] if older_schema(settings) else []))
+        rebuild = older_schema(settings) or built_by_another_embedder(settings)
+        run_step(settings, "process", *(["--rebuild"] if rebuild else []))
         api_port = port or settings.api_port
         base = f"http://{settings.api_host}:{api_port}"
         typer.secho(
@@ -170,6 +171,25 @@ def older_schema(settings: Settings) -> bool:
         return False
     version = stored_version(settings.store_db)
     return version is not None and version < VERSION
+
+
+def built_by_another_embedder(settings: Settings) -> bool:
+    """A demo index whose vectors another model or engine made (the default engine changed): the demo embeds
+    its pages again instead of refusing its own queries."""
+    from pipeline.embed import embedder_name
+    from pipeline.index import COLLECTION, chroma_client, forget_client, reading_copy
+
+    if settings.chroma_host or not settings.chroma_dir.is_dir():
+        return False
+    with reading_copy(settings) as copy:
+        try:
+            collection = chroma_client(settings, copy.chroma).get_collection(COLLECTION)
+            recorded = (collection.metadata or {}).get("embedding_model")
+        except Exception:  # noqa: BLE001 - no collection yet: nothing to embed again
+            recorded = None
+        finally:
+            forget_client(copy.chroma)
+    return recorded is not None and recorded != embedder_name(settings)
 
 
 def run_step(settings: Settings, command: str, *args: str) -> None:

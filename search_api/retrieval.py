@@ -16,6 +16,7 @@ from pipeline.queries import documents_matching
 from pipeline.store import Store
 from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit, SearchResponse
 from search_api.snippets import snippet
+from search_api.timing import stage
 
 LEAP_YEAR = r"[1-9]\d(?:0[48]|[2468][048]|[13579][26])|(?:[13579][26]|[2468][048])00"
 MONTH_DAY = (
@@ -90,15 +91,19 @@ class Retriever:
     def keyword(self, query: str, among: set[str] | None, floor: float = 0.0) -> list[Ranked]:
         """Documents by their best chunk's BM25 score over the highest score the query's terms could reach;
         relevant enough from ``floor`` on."""
-        asked = query_terms(query)
-        hits = self.keywords.chunks(self.store, asked, CANDIDATES, among)
-        ceiling = self.keywords.ceiling(asked) if hits else 1.0
+        with stage("keywords"):
+            asked = query_terms(query)
+            hits = self.keywords.chunks(self.store, asked, CANDIDATES, among)
+            ceiling = self.keywords.ceiling(asked) if hits else 1.0
         ranked = best_per_document([(doc, chunk, score / ceiling) for chunk, doc, score in hits])
         return [replace(r, enough=r.score >= floor) for r in ranked]
 
     def semantic(self, query: str, among: set[str] | None) -> list[Ranked]:
         """Documents by their nearest chunk's cosine similarity; relevant enough from the similarity floor on."""
-        hits = self.index.query(self.embedder.query(query), CANDIDATES, among)
+        with stage("embed"):
+            vector = self.embedder.query(query)
+        with stage("vectors"):
+            hits = self.index.query(vector, CANDIDATES, among)
         ranked = best_per_document([(h.doc_id, h.chunk_id, h.similarity) for h in hits])
         return [replace(r, enough=r.score >= self.settings.similarity_floor) for r in ranked]
 
@@ -147,30 +152,36 @@ def search_documents(
 ) -> SearchResponse:
     """One page of ranked documents, with facets over the whole result set and a hint when nothing matched."""
     filters = filters or Filters()
-    among = documents_matching(
-        retriever.store.db,
-        filters.sources,
-        filters.date_from,
-        filters.date_to,
-        filters.entities,
-        filters.exclude_gone,
-        filters.kinds,
-        filters.languages,
-    )
+    db = retriever.store.db
+    with stage("filters"):
+        among = documents_matching(
+            db,
+            filters.sources,
+            filters.date_from,
+            filters.date_to,
+            filters.entities,
+            filters.exclude_gone,
+            filters.kinds,
+            filters.languages,
+        )
     ranked = retriever.rank(q, mode, among)
-    docs = retriever.store.documents([r.doc_id for r in ranked])
-    ranked = [r for r in ranked if r.doc_id in docs]
-    if collapse:
-        ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})
+    with stage("documents"):
+        docs = retriever.store.documents([r.doc_id for r in ranked])
+        ranked = [r for r in ranked if r.doc_id in docs]
+        if collapse:
+            ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})
     counted = [r for r in ranked if r.enough]
     page = ranked[offset : offset + limit]
-    db = retriever.store.db
-    texts = retriever.store.chunk_texts([r.chunk_id for r in page])
-    members = retriever.store.cluster_members([docs[r.doc_id]["cluster"] or r.doc_id for r in page])
-    named = facets.hit_entities(db, [r.doc_id for r in page])
-    hits = [
-        hit(docs[r.doc_id], r, snippet(texts.get(r.chunk_id, ""), q), members, named.get(r.doc_id, [])) for r in page
-    ]
+    with stage("page"):
+        texts = retriever.store.chunk_texts([r.chunk_id for r in page])
+        members = retriever.store.cluster_members([docs[r.doc_id]["cluster"] or r.doc_id for r in page])
+        named = facets.hit_entities(db, [r.doc_id for r in page])
+        hits = [
+            hit(docs[r.doc_id], r, snippet(texts.get(r.chunk_id, ""), q), members, named.get(r.doc_id, []))
+            for r in page
+        ]
+    with stage("facets"):
+        found = result_facets(db, [r.doc_id for r in counted])
     return SearchResponse(
         query=q,
         mode=mode.value,
@@ -178,7 +189,7 @@ def search_documents(
         limit=limit,
         offset=offset,
         hits=hits,
-        facets=result_facets(db, [r.doc_id for r in counted]),
+        facets=found,
         hint=None if ranked else no_hit_hint(retriever.store, mode, among is not None),
     )
 

@@ -48,6 +48,14 @@ def embedder(base_settings):
 
 
 @pytest.fixture(scope="session")
+def torch_embedder(base_settings):
+    """The same model on torch fp32 (sentence-transformers): the reference the int8 engine is held to."""
+    from pipeline.embed import get_embedder
+
+    return get_embedder(base_settings.model_copy(update={"embedding_engine": "torch"}))
+
+
+@pytest.fixture(scope="session")
 def fixture_sites():
     """The two fixture sites, alpha and beta, served on free loopback ports."""
     with SiteHost([(SITES / "alpha", 0), (SITES / "beta", 0)]) as host:

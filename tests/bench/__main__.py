@@ -35,11 +35,20 @@ PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest", "ind
 LIBRARIES = ("scrapy", "trafilatura", "spacy", "sentence-transformers", "torch", "chromadb", "fastapi", "uvicorn")
 
 
+# The instruction sets int8 and fp32 kernels choose between (onnxruntime, oneDNN): what makes a ratio portable.
+CPU_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
+
+
+def cpuinfo(field: str) -> str:
+    return next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith(field)), "")
+
+
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "")
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    flags = set(cpuinfo("flags").split())
     return {
-        "cpu": cpu,
+        "cpu": cpuinfo("model name"),
+        "flags": [flag for flag in CPU_FLAGS if flag in flags],
         "cores": os.cpu_count(),
         "memory GiB": round(memory, 1),
         "python": platform.python_version(),
@@ -73,14 +82,19 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
     }
 
 
-def run_part(runs: list[tuple[str, ...]]) -> dict | list:
+def run_part(runs: list[tuple[str, ...]]) -> tuple[dict | list, dict]:
+    """The part's results, and when, where and under what load it ran."""
+    when = {"started": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine()}
+    when["load average before (1, 5, 15 min)"] = [round(v, 2) for v in os.getloadavg()]
     started = time.perf_counter()
     try:
         results = [run_json(*run) for run in runs]
     except Exception as exc:  # noqa: BLE001 - one part failing must not lose the others
-        return {"error": str(exc)}
-    print(f"  done in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
-    return results if len(results) > 1 else results[0]
+        results = [{"error": str(exc)}]
+    when["seconds"] = round(time.perf_counter() - started)
+    when["load average after (1, 5, 15 min)"] = [round(v, 2) for v in os.getloadavg()]
+    print(f"  done in {when['seconds']} s", file=sys.stderr, flush=True)
+    return (results if len(results) > 1 else results[0]), when
 
 
 def main(size: int, only: list[str], report_only: bool) -> None:
@@ -92,7 +106,7 @@ def main(size: int, only: list[str], report_only: bool) -> None:
                 write_sites(site, 200)
             for part in only:
                 print(f"{part}…", file=sys.stderr, flush=True)
-                saved["parts"][part] = run_part(commands(size, site)[part])
+                saved["parts"][part], saved.setdefault("runs", {})[part] = run_part(commands(size, site)[part])
                 saved.update(date=datetime.date.today().isoformat(), machine=machine(), size=size)
                 RESULTS.write_text(json.dumps(saved, ensure_ascii=False, indent=1))
     report.write(saved, RESULTS.parent)

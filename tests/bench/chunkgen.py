@@ -5,7 +5,9 @@
 French ESS-like articles and reports (several sources, publication dates from 2012, syndicated copies)
 are written through the project's own code: ``chunk_rows`` and ``chunk_metadata`` of `pipeline.run`,
 ``Store.save_document`` and ``VectorIndex.replace_documents``, with embeddings from ``get_embedder``,
-exactly as ``Processor.process_batch`` does, but without spaCy (no mentions) and without MinHash.
+as ``Processor.write`` does, but without MinHash and without spaCy: the mentions are the generator's own
+names (organisations, towns, regions, people, years) found in the text, so facets and hit entities cost what
+they cost over a tagged corpus.
 
 Each document is generated from its own seed (``seed:n``), so the first documents are the same for
 every size: a larger index extends a smaller one. Above ``REAL_VECTORS`` chunks, embedding every
@@ -25,6 +27,7 @@ import itertools
 import json
 import os
 import random
+import re
 import shutil
 import sys
 import time
@@ -39,11 +42,11 @@ from pipeline.dedup import text_hash
 from pipeline.gazetteer import load_gazetteer
 from pipeline.index import DocumentVectors
 from pipeline.run import chunk_metadata, chunk_rows, document_id
-from pipeline.store import ChunkRow, Document, Store
+from pipeline.store import ChunkRow, Document, Mention, Store
 
 BENCH_DIR = PROJECT_ROOT / "corpus" / "data" / "bench"
 SEED = 2024
-GENERATOR = 1  # bump when the generated text changes: cached indexes of another version are rebuilt
+GENERATOR = 2  # bump when the generated text changes: cached indexes of another version are rebuilt
 BATCH_CHUNKS = 128  # chunks embedded per call (the embedder batches them again by ESS_EMBEDDING_BATCH_SIZE)
 REAL_VECTORS = 10_000  # larger indexes blend these real vectors for their further chunks
 EMBEDDING_DIM = 384  # of the default model, for random vectors
@@ -668,6 +671,32 @@ def bare(name: str) -> str:
     return capital(name)
 
 
+def mention_pattern() -> re.Pattern:
+    """The generator's own names, by label, as a tagger would find them: organisations and funders without
+    their article, towns and regions, first name and surname, and years (``DATE``)."""
+
+    def names(values) -> str:
+        return "|".join(re.escape(v) for v in sorted(set(values), key=len, reverse=True))
+
+    return re.compile(
+        rf"(?P<ORG>\b(?:{names(bare(o) for o in (*ORGS, *FUNDERS))})\b)"
+        rf"|(?P<LOC>\b(?:{names([t[0] for t in TOWNS] + [r[0] for r in REGIONS])})\b)"
+        rf"|(?P<PER>\b(?:{names(f for f, _ in FIRST)}) (?:{names(LAST)})\b)"
+        r"|(?P<DATE>\b(?:19|20)\d\d\b)"
+    )
+
+
+MENTIONS = mention_pattern()
+
+
+def mentions_of(text: str) -> list[Mention]:
+    """The mentions of a generated text, as `ess process` stores them (surface forms as entity names)."""
+    return [
+        Mention(m.group(), m.lastgroup, m.start(), m.end(), value=m.group() if m.lastgroup == "DATE" else None)
+        for m in MENTIONS.finditer(text)
+    ]
+
+
 @dataclass
 class Planned:
     doc: Document
@@ -840,7 +869,7 @@ def cache_folder(chunks: int, model: str, random_vectors: bool = False) -> Path:
 
 
 def embedding_input(doc: Document, chunk: ChunkRow) -> str:
-    """What ``Processor.process_batch`` embeds for a chunk."""
+    """What ``Processor.embed`` embeds for a chunk (``Prepared.inputs``)."""
     return f"{doc.title or ''}\n{chunk.text}".strip()
 
 
@@ -885,7 +914,7 @@ class RandomVectors:
 
 
 class Builder:
-    """Writes planned documents as ``Processor.process_batch`` does: vectors first, then the store, then the
+    """Writes planned documents as ``Processor.write`` does: vectors first, then the store, then the
     keyword index (filled again on opening when an interrupted build left it behind the store)."""
 
     def __init__(self, settings: Settings, pool: VectorPool | None = None):
@@ -924,7 +953,7 @@ class Builder:
         )
         written = time.perf_counter()
         for p in batch:
-            self.store.save_document(p.doc, p.chunks, [])
+            self.store.save_document(p.doc, p.chunks, mentions_of(p.doc.text))
         doc_ids = [p.doc.id for p in batch]
         self.keywords.replace_documents(doc_ids, self.store.keyword_rows(doc_ids=doc_ids))
         self.seconds["index"] += written - started
@@ -947,7 +976,8 @@ def build_index(
     base = base or Settings()
     folder = cache_folder(chunks, base.embedding_model, random_vectors)
     settings = base.model_copy(update={"data_dir": folder, "chroma_host": None})
-    key = {"chunks": chunks, "model": base.embedding_model, "seed": seed, "generator": GENERATOR}
+    key = {"chunks": chunks, "model": base.embedding_model, "engine": base.embedding_engine, "seed": seed}
+    key["generator"] = GENERATOR
     pool = None
     if random_vectors:
         key["vectors"] = "random unit vectors"

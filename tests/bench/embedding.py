@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 
@@ -29,7 +28,7 @@ import numpy as np
 
 from pipeline.config import Settings
 from pipeline.embed import Embedder, OnnxEmbedder, model_location
-from tests.bench.latency import percentiles
+from tests.bench.latency import percentiles, quartiles
 from tests.eval.retrieval import PIAF, load_piaf, ndcg
 from tests.eval.shared import absent
 
@@ -47,11 +46,6 @@ def sides(threads: int) -> dict[str, Embedder | OnnxEmbedder]:
         "torch fp32": Embedder(settings.embedding_model, location, BATCH),
         "onnx int8": OnnxEmbedder(settings.embedding_model, location, BATCH, threads),
     }
-
-
-def quartiles(values: list[float]) -> dict:
-    q1, median, q3 = statistics.quantiles([float(v) for v in values], n=4, method="inclusive")
-    return {"median": round(median, 3), "q1": round(q1, 3), "q3": round(q3, 3)}
 
 
 def passage_rounds(models: dict, texts: list[str], rounds: int) -> dict:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 from pipeline.config import Settings
 from pipeline.index import DocumentVectors, IndexCopies, VectorIndex, forget_client
 from tests.bench.chunkgen import BENCH_DIR
+from tests.bench.latency import quartiles
 
 MODEL, DIM, CHUNKS_PER_DOCUMENT, BATCH = "random-unit-vectors", 384, 10, 200
 SOURCES = ("alternatives-economiques", "liberation", "ouest-france", "avise", "labo-ess")
@@ -87,11 +87,6 @@ def opened_from_copy(settings: Settings, query: np.ndarray) -> dict[str, float]:
     return {"copy s": copied - started, "open s": opened - copied, "first query ms": (queried - opened) * 1000}
 
 
-def spread(values: list[float]) -> dict[str, float]:
-    quartiles = statistics.quantiles(values, n=4) if len(values) > 1 else [values[0]] * 3
-    return {"median": round(quartiles[1], 3), "q1": round(quartiles[0], 3), "q3": round(quartiles[2], 3)}
-
-
 def disk_mb(folder: Path) -> dict[str, float]:
     files = [p for p in folder.rglob("*") if p.is_file()]
     sqlite = sum(p.stat().st_size for p in files if p.name.startswith("chroma.sqlite3"))
@@ -109,7 +104,7 @@ def main(chunks: int, rounds: int) -> dict:
         order = list(sides) if n % 4 in (0, 3) else list(sides)[::-1]
         for side in order:
             runs[side].append(sides[side](settings, query))
-    summary = {side: {k: spread([r[k] for r in rows]) for k in rows[0]} for side, rows in runs.items()}
+    summary = {side: {k: quartiles([r[k] for r in rows]) for k in rows[0]} for side, rows in runs.items()}
     return {"chunks": chunks, "disk MB": disk_mb(settings.chroma_dir), "rounds": rounds, "summary": summary,
             "raw": runs}  # fmt: skip
 

@@ -12,10 +12,13 @@ query embedding alone (``embedder.query(q)``), the embedding plus
 ``collection.query(query_embeddings=[v], n_results=10)`` on the same Chroma collection opened with
 chromadb directly (on a private copy, as the API reads it), and for reference the depth the API asks
 for (200 candidates from Chroma; tantivy's 200 best chunks for the query's French terms, without the
-store lookups). After a warm-up of other queries, Q distinct queries: the analysts' list below, then
-PIAF's natural French questions; for each, every row runs once, one call at a time (sequential
-requests, httpx, keep-alive), in an order rotated from query to query, so that the load of a shared
-machine falls on every row alike. Latencies are wall-clock per call, in milliseconds; p50/p95/p99 are
+store lookups). The API and the bare query embedding both embed on one thread. First a cold pass (the
+first ``COLD`` queries after the server started, reported apart), the rest of a warm-up of other queries,
+then Q distinct queries: the analysts' list below, then PIAF's natural French questions; for each, every
+row runs once, one call at a time (sequential requests, httpx, keep-alive), in an order rotated from
+query to query, so that the load of a shared machine falls on every row alike. The synthetic indexes carry
+the mentions of their generator's names, so facets and hit entities do their real work. Latencies are
+wall-clock per call, in milliseconds; p50/p95/p99 are
 printed and written with the machine, model and index sizes to ``corpus/data/bench/latency-<N or DIR name>.json``.
 """
 
@@ -41,12 +44,14 @@ import httpx
 
 from pipeline.analysis import query_terms
 from pipeline.config import PROJECT_ROOT, Settings
+from search_api.timing import parse_server_timing
 from tests.bench.chunkgen import BENCH_DIR, build_index, slug
 from tests.eval.shared import SHARED_EVAL
 
 MODES = ("hybrid", "semantic", "keyword")
 LIMIT = 10  # hits per page asked of the API, as its default
 API_CANDIDATES = 200  # what search_api.retrieval asks of each retriever (CANDIDATES)
+COLD = 20  # the first warm-up queries, timed apart: what the first analysts after a start wait
 HEALTH_TIMEOUT = 300.0  # seconds for `ess serve` to load the model and answer /health
 STOP_TIMEOUT = 15.0
 
@@ -113,6 +118,12 @@ def percentiles(milliseconds: list[float]) -> dict:
         "mean": round(statistics.fmean(milliseconds), 2),
         "max": round(max(milliseconds), 2),
     }
+
+
+def quartiles(values: list[float]) -> dict:
+    """Median and interquartile range of rounds: the spread a ratio must be read with."""
+    q1, median, q3 = statistics.quantiles([float(v) for v in values], n=4, method="inclusive")
+    return {"median": round(median, 3), "q1": round(q1, 3), "q3": round(q3, 3)}
 
 
 def machine() -> dict:
@@ -243,13 +254,22 @@ class ApiSearch:
     """One mode of GET /search; remembers how many hits each answer had."""
 
     def __init__(self, client: httpx.Client, mode: str):
-        self.client, self.mode, self.hits = client, mode, []
+        self.client, self.mode = client, mode
+        self.hits: list[int] = []
+        self.stages: list[dict[str, float]] = []  # the server's own timing of each stage (Server-Timing)
 
     def __call__(self, q: str) -> None:
         answer = self.client.get("/search", params={"q": q, "mode": self.mode, "limit": LIMIT})
         if answer.status_code != 200:
             raise RuntimeError(f"/search?q={q!r}&mode={self.mode} answered {answer.status_code}: {answer.text[:500]}")
         self.hits.append(len(answer.json()["hits"]))
+        self.stages.append(parse_server_timing(answer.headers.get("server-timing", "")))
+
+    def profile(self, skip: int) -> dict[str, dict]:
+        """Per stage, the percentiles in ms of the answers after the first ``skip`` (0 where a stage did not run)."""
+        timed = self.stages[skip:]
+        names = list(dict.fromkeys(name for stages in timed for name in stages))
+        return {name: percentiles([stages.get(name, 0.0) for stages in timed]) for name in names}
 
 
 def bare_rows(embedder, collection, keywords, queries: list[str]) -> dict[str, Callable[[str], object]]:
@@ -269,11 +289,17 @@ def bare_rows(embedder, collection, keywords, queries: list[str]) -> dict[str, C
     }
 
 
-def measure(rows: dict[str, Callable[[str], object]], queries: list[str], warmup: list[str]) -> dict[str, list]:
-    """Milliseconds per call of every row: each query through every row, in an order rotated per query."""
-    for work in rows.values():
-        for q in warmup:
-            work(q)
+def measure(rows: dict[str, Callable[[str], object]], queries: list[str], warmup: list[str]) -> tuple[dict, dict]:
+    """Milliseconds per call of every row: (the cold pass, the timed queries). The cold pass is the first
+    ``COLD`` warm-up queries, the first the server and the bare libraries answer; the rest of the warm-up is
+    discarded."""
+    cold = timed_pass(rows, warmup[:COLD])
+    timed_pass(rows, warmup[COLD:])
+    return cold, timed_pass(rows, queries)
+
+
+def timed_pass(rows: dict[str, Callable[[str], object]], queries: list[str]) -> dict[str, list[float]]:
+    """Each query through every row, in an order rotated per query."""
     names = list(rows)
     times: dict[str, list[float]] = {name: [] for name in names}
     for i, q in enumerate(queries):
@@ -296,7 +322,11 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
     from pipeline.keywords import KeywordIndex
 
     with serve(settings, counts) as (base, server), reading_copy(settings) as copy:
-        embedder = get_embedder(settings)  # this process's own, for the bare rows
+        embedder = get_embedder(settings, threads=1)  # this process's own, for the bare rows: one thread, as the API
+        if settings.embedding_engine == "torch":
+            import torch
+
+            torch.set_num_threads(1)
         chroma = chromadb.PersistentClient(path=str(copy.chroma), settings=ChromaSettings(anonymized_telemetry=False))
         try:
             with httpx.Client(base_url=base, timeout=60) as client:
@@ -305,19 +335,21 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
                 bare = bare_rows(embedder, chroma.get_collection(COLLECTION), keywords, [*queries, *warmup])
                 rows = {**{f"api {mode}": search for mode, search in api.items()}, **bare}
                 say(f"{len(rows)} rows: {len(warmup)} warm-up calls each, then {len(queries)} timed calls each")
-                times = measure(rows, queries, warmup)
+                cold, times = measure(rows, queries, warmup)
         finally:
             chroma.close()
     api_result = {}
     for mode, search in api.items():
-        hits = search.hits[len(warmup) :]
+        hits = search.hits[len(warmup) :]  # the cold pass and the warm-up came first
         answered = [ms for ms, h in zip(times[f"api {mode}"], hits, strict=True) if h]
         api_result[mode] = {
             **percentiles(times[f"api {mode}"]),
             "mean_hits": round(statistics.fmean(hits), 2),
             "empty_answers": sum(h == 0 for h in hits),
             "answers with hits": percentiles(answered) if len(answered) > 1 else None,
+            "stages (Server-Timing)": search.profile(len(warmup)),
         }
+    server["cold pass"] = {name: percentiles(ms) for name, ms in cold.items() if len(ms) > 1}
     return api_result, {name: percentiles(times[name]) for name in bare}, server
 
 
@@ -358,7 +390,7 @@ def main(chunks: int, queries: int, warmup: int, data: Path | None, out: Path | 
     result = {
         "date": datetime.date.today().isoformat(),
         "machine": {**machine(), "load_average_before": load_before, "load_average_after": os.getloadavg()},
-        "model": settings.embedding_model,
+        "model": f"{settings.embedding_model} ({settings.embedding_engine})",
         "index": {"label": label, "data_dir": shown(settings.data_dir), **counts, "build": build},
         "queries": {
             "distinct": len(set(timed_queries)),
@@ -383,7 +415,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--chunks", type=int, default=10_000, help="Chunks of the synthetic index (default 10000).")
     parser.add_argument("--queries", type=int, default=200, help="Timed requests per mode and per row (default 200).")
-    parser.add_argument("--warmup", type=int, default=len(QUERIES), help="Untimed calls first, per mode and row.")
+    parser.add_argument(
+        "--warmup", type=int, default=COLD + 30, help=f"Calls first, per mode and row (the first {COLD} timed apart)."
+    )
     parser.add_argument("--data", type=Path, help="Measure this existing data directory instead (e.g. the demo's).")
     parser.add_argument(
         "--random-vectors",

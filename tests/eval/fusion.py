@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,11 +72,15 @@ class Rankings:
 
 
 def built(name: str, spacy_model: str, build: Callable[[Settings], None]) -> Settings:
+    """The cached set ``name``, built again when another embedding model, engine or spaCy model made it."""
     settings = Settings(data_dir=CACHE / name, spacy_model=spacy_model)
-    if not (settings.data_dir / "built").exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    marker = settings.data_dir / "built"
+    made_by = f"{settings.embedding_model} ({settings.embedding_engine}), {spacy_model}"
+    if not marker.exists() or marker.read_text() != made_by:
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+        settings.data_dir.mkdir(parents=True)
         build(settings)
-        (settings.data_dir / "built").touch()
+        marker.write_text(made_by)
     return settings.model_copy(update={"sources": settings.data_dir / "sources.toml"})
 
 

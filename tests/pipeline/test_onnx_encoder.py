@@ -26,19 +26,19 @@ def int8_embedder(int8_settings):
     return get_embedder(int8_settings)
 
 
-def test_int8_vectors_stay_close_to_the_fp32_ones(embedder, int8_embedder):
-    fp32, int8 = embedder.passages(SENTENCES), int8_embedder.passages(SENTENCES)
+def test_int8_vectors_stay_close_to_the_fp32_ones(torch_embedder, int8_embedder):
+    fp32, int8 = torch_embedder.passages(SENTENCES), int8_embedder.passages(SENTENCES)
     cosines = (fp32 * int8).sum(axis=1)
     assert np.allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
     assert cosines.mean() >= 0.99 and cosines.min() >= 0.98, (cosines.mean(), cosines.min())
     queries = np.stack([int8_embedder.query(s[:80]) for s in SENTENCES[:10]])
-    assert ((queries * np.stack([embedder.query(s[:80]) for s in SENTENCES[:10]])).sum(axis=1) >= 0.98).all()
+    assert ((queries * np.stack([torch_embedder.query(s[:80]) for s in SENTENCES[:10]])).sum(axis=1) >= 0.98).all()
 
 
-def test_the_same_tokens_are_read(embedder, int8_embedder):
+def test_the_same_tokens_are_read(torch_embedder, int8_embedder):
     long_text = " ".join(SENTENCES)  # well past 512 tokens: both truncate
     for text in [*SENTENCES[:20], long_text]:
-        fp32_ids = embedder.model.tokenizer(text, truncation=True, max_length=512)["input_ids"]
+        fp32_ids = torch_embedder.model.tokenizer(text, truncation=True, max_length=512)["input_ids"]
         assert int8_embedder.encoder.tokens(text) == len(fp32_ids)
     assert int8_embedder.encoder.tokens(long_text) == 512
 
@@ -50,9 +50,9 @@ def test_a_batch_embeds_about_as_its_texts_one_by_one(int8_embedder):
     assert ((together * apart).sum(axis=1) >= 0.99).all()
 
 
-def test_an_index_refuses_queries_from_the_other_engine(tmp_path, base_settings, embedder, int8_embedder):
+def test_an_index_refuses_queries_from_the_other_engine(tmp_path, base_settings, torch_embedder, int8_embedder):
     settings = base_settings.model_copy(update={"data_dir": tmp_path / "data"})
-    VectorIndex(settings, embedder.name, embedder.dim, create=True)
+    VectorIndex(settings, torch_embedder.name, torch_embedder.dim, create=True)
     with pytest.raises(IndexMismatch, match="onnx-int8"):
         VectorIndex(settings, int8_embedder.name, int8_embedder.dim)
 

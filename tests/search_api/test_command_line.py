@@ -75,3 +75,14 @@ def test_chunk_metadata_in_the_index_allows_filtering(processed, embedder):
     assert metadata["language"] == "fr" and 20000101 < metadata["published"] < 21000101
     recent = index.collection.get(where={"published": {"$gte": 20250401}}, include=["metadatas"])["metadatas"]
     assert recent and all(m["published"] >= 20250401 for m in recent)
+
+
+def test_the_demo_embeds_again_an_index_another_engine_built(base_settings, tmp_path, embedder):
+    from search_api.cli import built_by_another_embedder
+
+    settings = base_settings.model_copy(update={"data_dir": tmp_path})
+    assert not built_by_another_embedder(settings)  # no index yet
+    VectorIndex(settings, embedder.name, embedder.dim, create=True)
+    assert not built_by_another_embedder(settings)
+    other = settings.model_copy(update={"embedding_engine": "torch" if "onnx" in embedder.name else "onnx-int8"})
+    assert built_by_another_embedder(other)
