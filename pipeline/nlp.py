@@ -103,13 +103,19 @@ def make_entity_cleaner(nlp: Language, name: str) -> EntityCleaner:
     return EntityCleaner(Lexicon(lookups))
 
 
+def statistical_ner(model: str) -> Language:
+    """The model with its NER on and what NER listens to (parser, lemmatizer, morphologizer off)."""
+    nlp = spacy.load(model, exclude=["parser", "morphologizer", "attribute_ruler", "senter"], disable=["lemmatizer"])
+    if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
+        nlp.disable_pipe("tok2vec")
+    return nlp
+
+
 @lru_cache(maxsize=2)
 def load_nlp(model: str, gazetteer: str) -> Language:
     """The model with only NER on: the gazetteer's names before it; span cleaning, its places and our dates
     after it."""
-    nlp = spacy.load(model, exclude=["parser", "morphologizer", "attribute_ruler", "senter"], disable=["lemmatizer"])
-    if "tok2vec" in nlp.pipe_names and "ner" not in nlp.get_pipe("tok2vec").listening_components:
-        nlp.disable_pipe("tok2vec")
+    nlp = statistical_ner(model)
     patterns = ruler_patterns(load_gazetteer(Path(gazetteer)), nlp.make_doc)
     config = {"phrase_matcher_attr": "LOWER"}
     names = nlp.add_pipe("entity_ruler", before="ner", config={**config, "overwrite_ents": True})

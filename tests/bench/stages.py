@@ -1,18 +1,24 @@
-"""Each processing stage beside its bare library, on the same input, in the same run.
+"""Each processing stage beside its bare library doing the same work, on the same input, in the same run.
 
     python -m tests.bench.stages [--site FOLDER] [--docs N] [--rounds R] [--stage NAME]
 
 The input is the article pages of a site folder (default: the bundled demo, ``corpus/demo``; ``make
 bench`` passes the synthetic sites of ``tests/bench/sitegen.py``): the first N pages that ``ess
-process`` keeps as documents. Ours and bare alternate for R rounds; the medians and their ratio are
-reported. Each stage runs in its own child process, whose peak memory (max RSS) is reported too.
+process`` keeps as documents. After a discarded warm-up round, ours and bare run R rounds in ABBA order
+(ours first in rounds 1 and 4 of every four); reported: every round, the medians, and the median and
+interquartile range of the per-round ratio ours / bare. Each stage runs in its own child process, whose
+peak memory (max RSS) is reported too.
 
-- extraction: ``pipeline.extract.extract_html`` / ``trafilatura.extract`` with the same options (metadata
-  with the extensive date search, tables, links), and for reference with the library's defaults
-- NLP: our pipeline (gazetteer, NER, dates; other components off; false positives filtered) /
-  ``spacy.load(model).pipe`` with the model's full default pipeline, on the same texts
-- embedding: ``Embedder.passages`` with the project's settings / ``SentenceTransformer.encode`` with
-  the library's defaults (batch 32, fp32), the same prompt and normalisation, on the same chunks
+- extraction: ``pipeline.extract.extract_html`` / ``trafilatura.bare_extraction`` with the same options
+  (metadata with the extensive date search, tables, links) and the same serialisation of the main text
+  (``xmltotxt``); beside them, for reference, ``trafilatura.extract`` with the same options (which also
+  computes a fingerprint and writes a header) and with the library's defaults
+- NLP: our pipeline (gazetteer, NER, dates; false positives filtered) / ``nlp.pipe`` of the same model
+  with the same statistical components on (NER and what it listens to; parser, lemmatizer and
+  morphologizer off on both sides); output parity: the share of bare NER's entity spans that ours keeps
+- embedding: ``Embedder.passages`` with the project's settings / the same model driven directly by its
+  library with the same batch size (onnxruntime on the int8 model, in file order; or
+  ``SentenceTransformer.encode`` on the torch engine)
 - indexing: ``VectorIndex.replace_documents`` per batch of documents, as ``ess process`` writes /
   ``collection.add`` of the same ids, vectors and metadata per batch, each on a fresh collection
 """
@@ -38,6 +44,7 @@ from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.extract import extract_html
 from pipeline.pagekind import Page, judge
 from pipeline.run import BATCH_DOCS
+from tests.bench.latency import quartiles
 
 DEMO = PROJECT_ROOT / "corpus" / "demo"
 STAGES = ("extraction", "NLP", "embedding", "indexing")
@@ -59,45 +66,81 @@ def article_pages(site: Path, limit: int) -> list[tuple[str, bytes]]:
 
 
 def alternate(ours: Callable[[], int], bare: Callable[[], int], rounds: int, **others: Callable[[], int]) -> dict:
-    """Items per second of each, alternating; medians and the ratio ours / bare."""
-    works = {"bare": bare, "ours": ours, **others}
-    rates: dict[str, list[float]] = {name: [] for name in works}
-    for _ in range(rounds):
-        for name, work in works.items():
-            started = time.perf_counter()
-            items = work()
-            rates[name].append(items / (time.perf_counter() - started))
-    medians = {name: round(statistics.median(values), 2) for name, values in rates.items()}
-    return {**medians, "ratio": round(medians["ours"] / medians["bare"], 3), "rounds": rates}
+    """Items per second of each, after a discarded warm-up, in ABBA order; the others (reference rows) run
+    after both; medians, and the per-round ratio ours / bare as median and interquartile range."""
+    works = {"ours": ours, "bare": bare}
+    for work in (*works.values(), *others.values()):
+        work()
+    per_round = []
+    for r in range(rounds):
+        order = list(works) if r % 4 in (0, 3) else list(works)[::-1]
+        rates = {name: rate(works[name]) for name in order} | {name: rate(work) for name, work in others.items()}
+        per_round.append(
+            {**{k: round(v, 2) for k, v in rates.items()}, "ratio": round(rates["ours"] / rates["bare"], 3)}
+        )
+    medians = {name: round(statistics.median(r[name] for r in per_round), 2) for name in (*works, *others)}
+    return {**medians, "ratio": quartiles([r["ratio"] for r in per_round]), "rounds": per_round}
+
+
+def rate(work: Callable[[], int]) -> float:
+    started = time.perf_counter()
+    items = work()
+    return items / (time.perf_counter() - started)
 
 
 def extraction(pages: list[tuple[str, bytes]], rounds: int) -> dict:
-    """Bare: ``trafilatura.extract`` with the options we use (metadata, extensive date search, tables, links)."""
+    """Bare: ``trafilatura.bare_extraction`` with our options and our serialisation of the main text."""
     import trafilatura
+    from trafilatura.xml import xmltotxt
 
     options = {"with_metadata": True, "include_tables": True, "include_links": True, "include_comments": False}
     dates = {"extensive_search": True, "original_date": True}
+
+    def bare(body: bytes, url: str) -> str:
+        result = trafilatura.bare_extraction(body, url=url, **options, date_extraction_params=dates)
+        return xmltotxt(result.body, include_formatting=False).strip() if result and result.body is not None else ""
+
     return alternate(
         lambda: len([extract_html(body, url) for url, body in pages]),
-        lambda: len([trafilatura.extract(b, url=u, **options, date_extraction_params=dates) for u, b in pages]),
+        lambda: len([bare(body, url) for url, body in pages]),
         rounds,
-        **{"bare, default options (no metadata)": lambda: len([trafilatura.extract(b, url=u) for u, b in pages])},
+        **{
+            "trafilatura.extract, same options": lambda: len(
+                [trafilatura.extract(b, url=u, **options, date_extraction_params=dates) for u, b in pages]
+            ),
+            "trafilatura.extract, defaults": lambda: len([trafilatura.extract(b, url=u) for u, b in pages]),
+        },
     ) | {"unit": "docs/s", "items": len(pages)}
 
 
 def nlp_stage(pages: list[tuple[str, bytes]], rounds: int) -> dict:
-    import spacy
-
-    from pipeline.nlp import entities, load_nlp
+    from pipeline.nlp import entities, load_nlp, statistical_ner
 
     settings = Settings()
     texts = [extract_html(body, url).text for url, body in pages]
-    ours_nlp, bare_nlp = load_nlp(settings.spacy_model, str(settings.gazetteer)), spacy.load(settings.spacy_model)
+    ours_nlp, bare_nlp = load_nlp(settings.spacy_model, str(settings.gazetteer)), statistical_ner(settings.spacy_model)
+    found = entities(ours_nlp, texts, [None] * len(texts))[0]
+    ours_spans = {(n, m.start, m.end, m.label) for n, mentions in enumerate(found) for m in mentions}
+    bare_spans = {
+        (n, e.start_char, e.end_char, e.label_)
+        for n, doc in enumerate(bare_nlp.pipe(texts, batch_size=16))
+        for e in doc.ents
+    }
     return alternate(
         lambda: len(entities(ours_nlp, texts, [None] * len(texts))[0]),
         lambda: len(list(bare_nlp.pipe(texts, batch_size=16))),
         rounds,
-    ) | {"unit": "docs/s", "items": len(texts), "model": settings.spacy_model}
+    ) | {
+        "unit": "docs/s",
+        "items": len(texts),
+        "model": settings.spacy_model,
+        "components, ours / bare": [ours_nlp.pipe_names, bare_nlp.pipe_names],
+        "parity": {
+            "bare entity spans": len(bare_spans),
+            "kept by ours (same span and label)": round(len(bare_spans & ours_spans) / max(len(bare_spans), 1), 3),
+            "ours only (gazetteer, dates, places)": len(ours_spans - bare_spans),
+        },
+    }
 
 
 def chunk_inputs(pages: list[tuple[str, bytes]], limit: int) -> list[str]:
@@ -110,31 +153,32 @@ def chunk_inputs(pages: list[tuple[str, bytes]], limit: int) -> list[str]:
 
 
 def embedding(pages: list[tuple[str, bytes]], rounds: int) -> dict:
-    from sentence_transformers import SentenceTransformer
-
-    from pipeline.embed import get_embedder, model_location
+    from pipeline.embed import get_embedder
 
     settings = Settings()
     texts = chunk_inputs(pages, EMBEDDED_CHUNKS)
     ours = get_embedder(settings)
-    bare = SentenceTransformer(model_location(settings), device="cpu")
-    prompted = [bare.prompts["passage"] + t for t in texts]
-    ours.passages(texts[:4])
-    bare.encode(prompted[:4], normalize_embeddings=True)
-    return (
-        alternate(
-            lambda: len(ours.passages(texts)),
-            lambda: len(bare.encode(prompted, normalize_embeddings=True)),
-            rounds,
-        )
-        | {
-            "unit": "chunks/s",
-            "items": len(texts),
-            "model": ours.name,
-            "ours settings": f"batch size {ours.batch_size}, fp32",
-        }
-        | {"bare settings": "batch size 32, fp32 (library defaults)"}
-    )
+    bare, library = bare_encoder(ours, settings)
+    return alternate(lambda: len(ours.passages(texts)), lambda: len(bare(texts)), rounds) | {
+        "unit": "chunks/s",
+        "items": len(texts),
+        "model": ours.name,
+        "ours settings": f"batch size {ours.batch_size}, texts sorted by length",
+        "bare settings": f"{library}, batch size {ours.batch_size}, the same prompt and normalisation",
+    }
+
+
+def bare_encoder(ours, settings: Settings) -> tuple[Callable[[list[str]], np.ndarray], str]:
+    """The library under our embedder, called directly with the same batch size."""
+    prompt = ours.prompts.get("passage", "") if hasattr(ours, "prompts") else ours.model.prompts["passage"]
+    if settings.embedding_engine == "torch":
+        model = ours.model
+        return lambda texts: model.encode([prompt + t for t in texts], batch_size=ours.batch_size,
+                                          normalize_embeddings=True), "SentenceTransformer.encode"  # fmt: skip
+    encoder, size = ours.encoder, ours.batch_size
+    return lambda texts: np.concatenate(
+        [encoder.encode([prompt + t for t in texts[i : i + size]]) for i in range(0, len(texts), size)]
+    ), "onnxruntime session on the same int8 model, texts in file order"
 
 
 def indexing(rounds: int, chunks: int = INDEXED_CHUNKS, per_document: int = 4) -> dict:
@@ -188,7 +232,7 @@ def run_stage(stage: str, site: Path, docs: int, rounds: int) -> dict:
     return result | {"peak MB": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
-def main(site: Path = DEMO, docs: int = 100, rounds: int = 3) -> dict:
+def main(site: Path = DEMO, docs: int = 100, rounds: int = 10) -> dict:
     """Every stage in its own child process, one after the other."""
     results = {}
     for stage in STAGES:
@@ -205,7 +249,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--site", type=Path, default=DEMO)
     parser.add_argument("--docs", type=int, default=100, help="Article pages to take (default 100).")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=10, help="ABBA rounds after the warm-up (default 10).")
     parser.add_argument("--stage", choices=STAGES, help="Run this stage only, in this process.")
     args = parser.parse_args()
     if args.stage:
