@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     )
     api_host: str = Field("127.0.0.1", description="Address the search API listens on.")
     api_port: int = Field(8000, description="Port the search API listens on.")
+    api_workers: int = Field(
+        1, ge=1, description="API worker processes (uvicorn's); each loads the encoder and opens its own index copy."
+    )
     crawl_delay: float = Field(1.0, ge=0, description="Minimum delay in seconds between requests to one site.")
     contact_url: str = Field(
         "https://github.com/ess-press-search/ess-press-search",

@@ -95,6 +95,7 @@ def search(
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: ESS_API_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: ESS_API_PORT.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Worker processes. Default: ESS_API_WORKERS.")] = None,
 ) -> None:
     """Serve the search API (read-only) with uvicorn."""
     import uvicorn
@@ -102,7 +103,12 @@ def serve(
     from search_api.app import create_app
 
     settings = Settings()
-    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+    address = {"host": host or settings.api_host, "port": port or settings.api_port}
+    count = workers or settings.api_workers
+    if count == 1:
+        uvicorn.run(create_app(settings), **address)
+    else:  # each worker builds its app from the same environment
+        uvicorn.run("search_api.app:create_app", factory=True, workers=count, **address)
 
 
 def demo_settings() -> Settings:

@@ -108,6 +108,20 @@ def peak_mb(pid: int) -> int | None:
     return next((int(line.split()[1]) // 1024 for line in lines if line.startswith("VmHWM:")), None)
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (uvicorn's workers)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children += [int(c) for c in (task / "children").read_text().split()] if (task / "children").exists() else []
+    return [pid, *(p for child in children for p in process_tree(child))]
+
+
+def tree_peak_mb(pid: int) -> dict[str, int | None]:
+    """Peak resident memory of each process of the server, and their sum (an upper bound of the whole's)."""
+    peaks = {str(p): peak_mb(p) for p in process_tree(pid)}
+    return {**peaks, "sum": sum(v for v in peaks.values() if v)}
+
+
 def counts(data: Path) -> dict:
     db = sqlite3.connect(f"file:{data / 'ess.sqlite'}?mode=ro", uri=True)
     try:
@@ -116,10 +130,11 @@ def counts(data: Path) -> dict:
         db.close()
 
 
-def serve(data: Path) -> tuple[subprocess.Popen, str]:
+def serve(data: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "ESS_DATA_DIR": str(data)}
     command = [sys.executable, "-m", "search_api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_listening(port, server, seconds=300)
     return server, f"http://127.0.0.1:{port}"
@@ -153,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic", type=int, default=10_000, help="synthetic chunks added to the demo's")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--workers", type=int, default=1, help="API worker processes (ess serve --workers)")
     options = parser.parse_args(argv)
     if options.data is None:
         if not (DEMO / "raw").is_dir():
@@ -162,11 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (options.data / "ess.sqlite").exists():
         print(f"no processed data in {options.data}: run `make demo` (or `ess process`) first", file=sys.stderr)
         return 2
-    server, base = serve(options.data)
+    server, base = serve(options.data, options.workers)
     try:
-        httpx.get(f"{base}/search", params={"q": "warm-up"}, timeout=120)
+        for _ in range(4 * options.workers):  # every worker loads its encoder and index copy before the clock
+            httpx.get(f"{base}/search", params={"q": "warm-up"}, timeout=120)
         result = asyncio.run(load(base, options.clients, options.seconds))
-        result["API peak MB"] = peak_mb(server.pid)
+        peaks = tree_peak_mb(server.pid)
+        result["API peak MB"], result["API peak MB per process"] = peaks.pop("sum"), peaks
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -174,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": shown(options.data.resolve()),
         "documents and chunks": counts(options.data),
         "clients": options.clients,
+        "API workers": options.workers,
         "cpus": os.cpu_count(),
         "python": platform.python_version(),
     }

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
-from tests_support import free_port, serving, wait_until_listening
+from tests_support import ess_command, free_port, serving, wait_until_listening
 
 
 @pytest.fixture
@@ -90,3 +90,20 @@ def test_the_pipeline_and_the_api_run_on_a_chroma_server(chroma_server, base_set
         assert down.status_code == 503 and f"127.0.0.1:{port}" in down.json()["detail"]
         assert client.get("/search", params={"q": "emploi", "mode": "keyword"}).status_code == 200
         assert client.get("/health").json()["status"] == "degraded"
+
+
+def test_the_api_serves_from_several_worker_processes(processed):
+    port = free_port()
+    address = ("--host", "127.0.0.1", "--port", str(port))
+    command, variables = ess_command(processed[0], "serve", *address, "--workers", "2")
+    server = subprocess.Popen(command, env=variables, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_listening(port, server, seconds=120)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+            answers = [http.get("/search", params={"q": "Coorace", "mode": "hybrid"}) for _ in range(6)]
+        assert all(a.status_code == 200 and a.json()["hits"] for a in answers)
+        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert len(workers) >= 2  # uvicorn's two workers (and its process watcher, on some versions)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
