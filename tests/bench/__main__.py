@@ -69,9 +69,9 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
     """Per part, the module runs that make it (module then arguments)."""
     return {
         "crawl": [("tests.bench.crawl", "--pages", str(size), "--rounds", "3", "--process")],
-        "stages": [("tests.bench.stages", "--site", str(site), "--docs", "100", "--rounds", "3")],
+        "stages": [("tests.bench.stages", "--site", str(site), "--docs", "100", "--rounds", "10")],
         "embedding": [("tests.bench.embedding", "--passages", "300", "--rounds", "10", "--queries", "300")],
-        "endtoend": [("tests.bench.endtoend", "--pages", "300")],
+        "endtoend": [("tests.bench.endtoend", "--pages", "300", "--runs", "3")],
         "latency": [("tests.bench.latency", "--chunks", str(n), "--queries", "200") for n in LATENCY_SIZES],
         "loadtest": [("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60")],
         "indexcopy": [("tests.bench.indexcopy", "--chunks", "100000", "--rounds", "6")],
