@@ -881,10 +881,10 @@ class VectorPool:
     """The real vectors of a cached index by chunk id, and blends of them for chunks it does not have."""
 
     def __init__(self, settings: Settings, seed: int):
-        from pipeline.embed import get_embedder
+        from pipeline.embed import embedder_name, get_embedder
         from pipeline.index import VectorIndex
 
-        index = VectorIndex(settings, settings.embedding_model, get_embedder(settings).dim)
+        index = VectorIndex(settings, embedder_name(settings), get_embedder(settings).dim)
         self.by_id: dict[str, np.ndarray] = {}
         for offset in range(0, index.count(), 5000):
             got = index.collection.get(limit=5000, offset=offset, include=["embeddings"])

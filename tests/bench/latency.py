@@ -44,6 +44,7 @@ import httpx
 
 from pipeline.analysis import query_terms
 from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.embed import embedder_name
 from search_api.timing import parse_server_timing
 from tests.bench.chunkgen import BENCH_DIR, build_index, slug
 from tests.eval.shared import SHARED_EVAL
@@ -188,9 +189,10 @@ def check_index(settings: Settings) -> dict:
         raise SystemExit(f"error: no collection {COLLECTION!r} in {settings.chroma_dir}: {hint}") from None
     finally:
         client.close()
-    if built_by != settings.embedding_model:
+    if built_by != embedder_name(settings):
         raise SystemExit(
-            f"error: the index was built with {built_by}, not {settings.embedding_model} (ESS_EMBEDDING_MODEL)"
+            f"error: the index was built with {built_by}, not {embedder_name(settings)} "
+            "(ESS_EMBEDDING_MODEL, ESS_EMBEDDING_ENGINE)"
         )
     if not counts["chunks"] or not vectors:
         raise SystemExit(f"error: the index in {settings.data_dir} is empty: {hint}")
