@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     )
     api_host: str = Field("127.0.0.1", description="Address the search API listens on.")
     api_port: int = Field(8000, description="Port the search API listens on.")
+    api_threads: int = Field(
+        8, ge=1, description="Requests one API worker runs at once (its thread pool); the others wait their turn."
+    )
     api_workers: int = Field(
         1, ge=1, description="API worker processes (uvicorn's); each loads the encoder and opens its own index copy."
     )

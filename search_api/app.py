@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
@@ -33,6 +34,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Requests run in anyio's thread pool (40 threads by default): on a few cores more threads only add
+        # memory, each holding its own buffers while it waits for a core.
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         app.state.resources = Resources.open(settings)
         yield
         app.state.resources.close()

@@ -73,7 +73,9 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
         "embedding": [("tests.bench.embedding", "--passages", "300", "--rounds", "10", "--queries", "300")],
         "endtoend": [("tests.bench.endtoend", "--pages", "300", "--runs", "3")],
         "latency": [("tests.bench.latency", "--chunks", str(n), "--queries", "200") for n in LATENCY_SIZES],
-        "loadtest": [("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60")],
+        "loadtest": [
+            ("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60", "--workers", "2")
+        ],
         "indexcopy": [("tests.bench.indexcopy", "--chunks", "100000", "--rounds", "6")],
         "keywords": [("tests.bench.keywords", "--chunks", "100000", "--queries", "400")],
         "keywordlatency": [

@@ -107,3 +107,12 @@ def test_the_api_serves_from_several_worker_processes(processed):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_worker_runs_at_most_its_thread_count_of_requests_at_once(processed):
+    from anyio import to_thread
+
+    settings = processed[0].model_copy(update={"api_threads": 3})
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/search", params={"q": "Coorace"}).status_code == 200
+        assert client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens) == 3
