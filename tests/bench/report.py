@@ -314,7 +314,7 @@ def provenance_section(results: dict) -> str:
     for part in results.get("parts", {}):
         run = runs.get(part)
         if run is None:
-            rows.append([part, f"{results.get('date', '–')} (run before parts were dated)", "–", "–", "–", "–"])
+            rows.append([part, "not recorded: an earlier run, before parts were dated", "–", "–", "–", "–"])
             continue
         cpu = run["machine"]
         rows.append(
