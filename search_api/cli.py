@@ -142,7 +142,7 @@ def demo(
     settings = demo_settings()
     demo_sources = load_sources(settings)
     sites = [(DEMO_DIR / s.name, host_and_port(s.homepage)[1]) for s in demo_sources]
-    typer.echo("Preparing the embedding model (the first run converts it, about 30 s)…")
+    typer.echo("Preparing the embedding model (the first run converts and quantises it, about a minute)…")
     run_step(settings, "model")
     host = SiteHost(sites)
     try:
