@@ -75,9 +75,13 @@ def model_location(settings: Settings) -> str:
 class Embedder:
     """Wraps a SentenceTransformer with the query/passage prompts that E5 models expect."""
 
-    def __init__(self, name: str, location: str, batch_size: int = 8):
+    def __init__(self, name: str, location: str, batch_size: int = 8, threads: int = 0):
         if Path(location).exists():
             os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub
+        if threads:  # torch's thread count is the process's: 0 leaves torch's default (every core)
+            import torch
+
+            torch.set_num_threads(threads)
         from sentence_transformers import SentenceTransformer
 
         self.name, self.batch_size = name, batch_size
@@ -139,11 +143,11 @@ class OnnxEmbedder:
 def _cached_embedder(name: str, location: str, batch_size: int, engine: str, threads: int) -> Embedder | OnnxEmbedder:
     if engine == "onnx-int8":
         return OnnxEmbedder(name, location, batch_size, threads)
-    return Embedder(name, location, batch_size)
+    return Embedder(name, location, batch_size, threads)
 
 
 def get_embedder(settings: Settings, threads: int = 0) -> Embedder | OnnxEmbedder:
-    """One embedder per process, model and engine; ``threads`` bounds the ONNX engine's (0: every core)."""
+    """One embedder per process, model and engine; ``threads`` bounds the threads it embeds on (0: every core)."""
     location = model_location(settings)
     return _cached_embedder(
         settings.embedding_model, location, settings.embedding_batch_size, settings.embedding_engine, threads

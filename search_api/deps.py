@@ -112,12 +112,8 @@ class Resources:
     def open(cls, settings: Settings) -> Resources:
         # One query is a tiny forward pass: splitting it over threads only adds waiting, and with concurrent
         # requests (or `ess process` on the same cores) torch's spinning threads made it ten times slower
-        # (1.2 s instead of 0.12 s per query, measured under load). Requests run in parallel instead. The ONNX
-        # engine gets one thread too, and torch is not imported at all then.
-        if settings.embedding_engine == "torch":
-            import torch
-
-            torch.set_num_threads(1)
+        # (1.2 s instead of 0.12 s per query, measured under load). Requests run in parallel instead, on either
+        # engine; with the ONNX one torch is not imported at all.
         embedder = get_embedder(settings, threads=1)
         resources = cls(settings, embedder, IndexCopies(settings), StorePool(settings.store_db))
         french_stop_words()  # loaded now (seconds of spaCy data) rather than during the first keyword query

@@ -37,13 +37,10 @@ BATCH = 8
 
 
 def sides(threads: int) -> dict[str, Embedder | OnnxEmbedder]:
-    import torch
-
-    torch.set_num_threads(threads)
     settings = Settings()
     location = model_location(settings)
     return {
-        "torch fp32": Embedder(settings.embedding_model, location, BATCH),
+        "torch fp32": Embedder(settings.embedding_model, location, BATCH, threads),
         "onnx int8": OnnxEmbedder(settings.embedding_model, location, BATCH, threads),
     }
 

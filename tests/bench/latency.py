@@ -325,10 +325,6 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
 
     with serve(settings, counts) as (base, server), reading_copy(settings) as copy:
         embedder = get_embedder(settings, threads=1)  # this process's own, for the bare rows: one thread, as the API
-        if settings.embedding_engine == "torch":
-            import torch
-
-            torch.set_num_threads(1)
         chroma = chromadb.PersistentClient(path=str(copy.chroma), settings=ChromaSettings(anonymized_telemetry=False))
         try:
             with httpx.Client(base_url=base, timeout=60) as client:
