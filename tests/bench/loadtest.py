@@ -24,6 +24,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -122,6 +123,31 @@ def tree_peak_mb(pid: int) -> dict[str, int | None]:
     return {**peaks, "sum": sum(v for v in peaks.values() if v)}
 
 
+def proportional_mb(pid: int) -> int:
+    """A process's proportional set size (PSS) in MB: its private pages, plus each shared page divided among
+    the mappings that share it. Pages of a file mapped by several connections or workers count once in all."""
+    rollup = Path(f"/proc/{pid}/smaps_rollup")
+    lines = rollup.read_text().splitlines() if rollup.exists() else []
+    return next((int(line.split()[1]) // 1024 for line in lines if line.startswith("Pss:")), 0)
+
+
+class PeakProportional(threading.Thread):
+    """Samples the summed PSS of the server's processes every half second while the load runs; ``peak`` in MB."""
+
+    def __init__(self, pids: list[int]):
+        super().__init__(daemon=True)
+        self.pids, self.peak, self.done = pids, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.5):
+            self.peak = max(self.peak, sum(proportional_mb(pid) for pid in self.pids))
+
+    def stop(self) -> int:
+        self.done.set()
+        self.join()
+        return self.peak
+
+
 def counts(data: Path) -> dict:
     db = sqlite3.connect(f"file:{data / 'ess.sqlite'}?mode=ro", uri=True)
     try:
@@ -182,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for _ in range(4 * options.workers):  # every worker loads its encoder and index copy before the clock
             httpx.get(f"{base}/search", params={"q": "warm-up"}, timeout=120)
+        sampler = PeakProportional(process_tree(server.pid))
+        sampler.start()
         result = asyncio.run(load(base, options.clients, options.seconds))
+        result["API peak PSS MB"] = sampler.stop()
         peaks = tree_peak_mb(server.pid)
         result["API peak MB"], result["API peak MB per process"] = peaks.pop("sum"), peaks
     finally:

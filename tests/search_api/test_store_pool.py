@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import anyio
 import pytest
 
 from pipeline.schema import SchemaError
 from pipeline.store import Document, Store
-from search_api.deps import StorePool
+from search_api.deps import StorePool, get_store
 
 
 def write_store(path, doc_id: str) -> None:
@@ -53,3 +56,33 @@ def test_another_schema_version_is_refused_at_the_loan(tmp_path):
     with pytest.raises(SchemaError, match="ess process"):
         lent(pool)
     pool.close()
+
+
+def test_requests_beyond_the_pool_size_wait_for_a_connection(tmp_path):
+    """50 concurrent requests through the API's dependency share 3 connections: the others wait, none fails."""
+    path = tmp_path / "ess.sqlite"
+    write_store(path, "first")
+    resources = SimpleNamespace(stores=StorePool(path, size=3))
+    opened, holding, most = set(), 0, 0
+
+    async def request():
+        nonlocal holding, most
+        loan = get_store(resources)
+        store = await anext(loan)
+        opened.add(id(store))
+        holding += 1
+        most = max(most, holding)
+        assert store.db.execute("SELECT id FROM documents").fetchone()[0] == "first"
+        await anyio.sleep(0.01)
+        holding -= 1
+        with pytest.raises(StopAsyncIteration):
+            await anext(loan)
+
+    async def clients():
+        async with anyio.create_task_group() as group:
+            for _ in range(50):
+                group.start_soon(request)
+
+    anyio.run(clients)
+    assert most == 3 and len(opened) == 3
+    resources.stores.close()
