@@ -38,16 +38,20 @@ def ensure_default_model(settings: Settings) -> Path:
 
 
 def ensure_int8_model(folder: Path) -> Path:
-    """Export the folder's encoder to ONNX with int8 weights once; concurrent callers wait for the first."""
+    """Export the folder's encoder to ONNX with int8 weights, and its tokenizer to sentencepiece, once; concurrent
+    callers wait for the first."""
+    from pipeline import spm_tokenizer
     from pipeline.onnx_encoder import export_int8, int8_model
 
     if not (folder / "modules.json").exists():
         raise ValueError(f"the onnx-int8 engine needs a local sentence-transformers folder, not {str(folder)!r}")
-    if not int8_model(folder).exists():
+    model = int8_model(folder)
+    if not model.exists() or not spm_tokenizer.tried(model.parent):
         with conversion_lock(folder):
-            log.info("exporting %s to ONNX with int8 weights (once)", folder)
+            if not model.exists():
+                log.info("exporting %s to ONNX with int8 weights (once)", folder)
             export_int8(folder)
-    return int8_model(folder)
+    return model
 
 
 @contextmanager

@@ -4,19 +4,25 @@
 layer norms and GELU with onnxruntime's transformer optimizer, quantises its weights to int8 per output channel
 (``onnxruntime.quantization.quantize_dynamic``) and keeps only that model, in ``<folder>/onnx/``. A matrix
 product whose input carries outliers too wide for one 8-bit scale stays in fp32 (``wide_inputs``). ``OnnxEncoder``
-then embeds with onnxruntime and the folder's own tokenizer (``tokenizers``): mean pooling over the tokens, then
-unit length, as the folder's sentence-transformers pipeline does. Neither torch nor transformers is imported to
-embed.
+then embeds with onnxruntime and the folder's tokenizer (its sentencepiece copy, ``pipeline.spm_tokenizer``,
+when the export could make one; else ``tokenizers``): mean pooling over the tokens, then unit length, as the
+folder's sentence-transformers pipeline does. Neither torch nor transformers is imported to embed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from pipeline import spm_tokenizer
+from pipeline.spm_tokenizer import SentencePieceTokenizer
+
+log = logging.getLogger(__name__)
 
 ONNX_FOLDER = "onnx"
 INT8_MODEL = "model-int8.onnx"
@@ -54,11 +60,19 @@ def int8_model(model_dir: Path) -> Path:
 
 
 def export_int8(model_dir: Path) -> Path:
-    """The int8 model of ``model_dir``, exported and quantised when it is not there yet (about a minute)."""
+    """The int8 model of ``model_dir``, exported and quantised when it is not there yet (about a minute), with
+    the sentencepiece copy of its tokenizer when one reproduces it."""
     target = int8_model(model_dir)
-    if target.exists():
-        return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        quantised(model_dir, target)
+    if not spm_tokenizer.tried(target.parent):
+        if why_not := spm_tokenizer.convert(model_dir, target.parent):
+            log.warning("embedding with tokenizers (about 280 MB more per process for e5): %s", why_not)
+    return target
+
+
+def quantised(model_dir: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory(dir=target.parent) as work:
         fp32, fused, quantized = (Path(work) / name for name in ("model.onnx", "fused.onnx", INT8_MODEL))
         export_fp32(model_dir, fp32)
@@ -78,7 +92,6 @@ def export_int8(model_dir: Path) -> Path:
             indent=1,
         )
     )
-    return target
 
 
 def fuse(model_dir: Path, source: Path, target: Path) -> None:
@@ -133,21 +146,39 @@ def quantisation_step(values: np.ndarray) -> float:
     return span / 255 / float(np.sqrt(np.mean(np.square(values))))
 
 
-def load_tokenizer(model_dir: Path):
-    """The folder's own tokenizer, truncating at ``MAX_TOKENS`` and padding a batch to its longest text."""
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    tokenizer.enable_truncation(MAX_TOKENS)
-    pad = tokenizer.token_to_id("<pad>")
-    tokenizer.enable_padding(pad_id=pad if pad is not None else 0)
-    return tokenizer
+def load_tokenizer(model_dir: Path) -> SentencePieceTokenizer | FolderTokenizer:
+    """The export's sentencepiece copy of the folder's tokenizer (``pipeline.spm_tokenizer``), else the folder's
+    own; either truncates at ``MAX_TOKENS``."""
+    onnx_folder = model_dir / ONNX_FOLDER
+    if spm_tokenizer.converted(onnx_folder):
+        return SentencePieceTokenizer(onnx_folder, MAX_TOKENS)
+    return FolderTokenizer(model_dir)
 
 
-def tokenized(tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Token ids and attention mask of ``texts``, one padded batch."""
-    batch = tokenizer.encode_batch(texts)
-    return np.array([e.ids for e in batch], dtype=np.int64), np.array([e.attention_mask for e in batch], dtype=np.int64)
+class FolderTokenizer:
+    """The folder's ``tokenizer.json`` run by ``tokenizers``."""
+
+    def __init__(self, model_dir: Path, max_tokens: int = MAX_TOKENS):
+        from tokenizers import Tokenizer
+
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_tokens)
+        pad = self.tokenizer.token_to_id("<pad>")
+        self.pad_id = pad if pad is not None else 0
+
+    def ids(self, texts: list[str]) -> list[list[int]]:
+        return [encoding.ids for encoding in self.tokenizer.encode_batch(texts)]
+
+
+def tokenized(tokenizer: SentencePieceTokenizer | FolderTokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask of ``texts``, one batch padded to its longest text."""
+    rows = tokenizer.ids(texts)
+    width = max(map(len, rows))
+    ids = np.full((len(rows), width), tokenizer.pad_id, dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for number, row in enumerate(rows):
+        ids[number, : len(row)], mask[number, : len(row)] = row, 1
+    return ids, mask
 
 
 def export_fp32(model_dir: Path, path: Path) -> None:
@@ -196,7 +227,7 @@ class OnnxEncoder:
 
     def tokens(self, text: str) -> int:
         """How many tokens the encoder reads of ``text`` (special tokens included, after truncation)."""
-        return len(self.tokenizer.encode(text).ids)
+        return len(self.tokenizer.ids([text])[0])
 
     def encode(self, texts: list[str]) -> np.ndarray:
         ids, mask = tokenized(self.tokenizer, texts)

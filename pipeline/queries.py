@@ -200,10 +200,11 @@ def by_year(db: sqlite3.Connection, doc_ids: list[str]) -> list[tuple[str, int]]
 
 def top_entities(db: sqlite3.Connection, doc_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
     """Per type, the entities named in the most documents of the set (ties by name)."""
-    rows = db.execute(
-        "SELECT e.label, e.name, count(DISTINCT m.doc_id) AS documents FROM mentions m "
-        "JOIN entities e ON e.id = m.entity_id WHERE m.doc_id IN (SELECT value FROM json_each(?)) "
-        "GROUP BY e.id ORDER BY documents DESC, e.name",
+    rows = db.execute(  # distinct (document, entity) pairs first, read from the index mentions_doc_entity
+        "SELECT e.label, e.name, pairs.documents FROM (SELECT entity_id, count(*) AS documents FROM "
+        "(SELECT DISTINCT doc_id, entity_id FROM mentions WHERE doc_id IN (SELECT value FROM json_each(?)) "
+        "AND entity_id IS NOT NULL) GROUP BY entity_id) pairs JOIN entities e ON e.id = pairs.entity_id "
+        "ORDER BY pairs.documents DESC, e.name",
         (_ids(doc_ids),),
     )
     top: dict[str, list[tuple[str, int]]] = {label: [] for label in LABELS}

@@ -113,8 +113,14 @@ DROP TABLE chunks;
 ALTER TABLE chunks_v6 RENAME TO chunks;
 CREATE INDEX chunks_doc ON chunks(doc_id);
 """
+VERSION_7 = """
+-- Facets and hit entities read (document, entity) pairs of a result set: from this index alone, without the
+-- mention rows (top entities of 200 documents at 100k chunks: 1.2 ms instead of 4.2).
+CREATE INDEX mentions_doc_entity ON mentions(doc_id, entity_id);
+DROP INDEX mentions_doc;
+"""
 # MIGRATIONS[n] takes a store from version n to n + 1
-MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6]
+MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6, VERSION_7]
 VERSION = len(MIGRATIONS)
 
 

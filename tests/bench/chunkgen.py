@@ -988,6 +988,7 @@ def build_index(
     record_path = folder / "build.json"
     record = json.loads(record_path.read_text()) if record_path.exists() else None
     if record and record.get("key") == key and record.get("complete"):
+        Store(settings.store_db).close()  # brings a store built before a schema change up to date
         return settings, record
     if folder.exists() and (record is None or record.get("key") != key):
         say(f"removing {folder}: not built by this generator, seed and model")

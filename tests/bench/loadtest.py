@@ -32,6 +32,7 @@ from pathlib import Path
 import httpx
 
 from pipeline.config import PROJECT_ROOT
+from pipeline.store import Store
 from tests.bench.latency import shown
 from tests.tests_support import free_port, wait_until_listening
 
@@ -175,6 +176,7 @@ def demo_plus_synthetic(chunks: int) -> Path:
 
     folder = BENCH_DIR / f"loadtest-demo+{chunks}"
     if (folder / "complete").exists():
+        Store(folder / "ess.sqlite").close()  # brings a store built before a schema change up to date
         return folder
     synthetic, _ = build_index(chunks)
     shutil.rmtree(folder, ignore_errors=True)

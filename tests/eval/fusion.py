@@ -33,6 +33,7 @@ from rank_bm25 import BM25Okapi
 
 from pipeline.analysis import terms
 from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.store import Store
 from search_api.retrieval import Ranked, Retriever, fuse, min_max
 from tests.eval.retrieval import (
     PIAF_PREFIX,
@@ -81,6 +82,7 @@ def built(name: str, spacy_model: str, build: Callable[[Settings], None]) -> Set
         settings.data_dir.mkdir(parents=True)
         build(settings)
         marker.write_text(made_by)
+    Store(settings.store_db).close()  # brings a store built before a schema change up to date
     return settings.model_copy(update={"sources": settings.data_dir / "sources.toml"})
 
 
