@@ -100,6 +100,7 @@ def press_set() -> tuple[list[str], list[str], list[tuple[str, frozenset]]] | No
     path = CACHE / "press" / "ess.sqlite"
     if not path.exists():
         return None
+    Store(path).close()  # brings a store built before a schema change up to date
     store = Store(path, readonly=True)
     rows = store.db.execute(
         "SELECT d.url, d.source, d.title, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c "
