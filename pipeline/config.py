@@ -150,6 +150,11 @@ class Settings(BaseSettings):
         return self.data_dir / "ess.sqlite"
 
     @property
+    def watches_db(self) -> Path:
+        """The analysts' watched searches: their own data, the one file the API writes."""
+        return self.data_dir / "watches.sqlite"
+
+    @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 

@@ -143,9 +143,11 @@ def documents_matching(
     exclude_gone: bool,
     kinds: list[str] | None = None,
     languages: list[str] | None = None,
+    seen_since: str | None = None,
 ) -> set[str] | None:
-    """Ids of the documents that pass the filters (every entity named), or None when nothing filters."""
-    if not (sources or date_from or date_to or entities or exclude_gone or kinds or languages):
+    """Ids of the documents that pass the filters (every entity named; first seen at ``seen_since`` or later,
+    an ISO UTC time), or None when nothing filters."""
+    if not (sources or date_from or date_to or entities or exclude_gone or kinds or languages or seen_since):
         return None
     where, params = ["1 = 1"], []
     for column, values in (("source", sources), ("kind", kinds), ("language", languages)):
@@ -160,6 +162,9 @@ def documents_matching(
         params += [len(date_to), date_to]
     if exclude_gone:
         where.append("gone = 0")
+    if seen_since:
+        where.append("first_seen >= ?")
+        params.append(seen_since)
     for name in entities:
         entity = resolve(db, name)
         if entity is None:

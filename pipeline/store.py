@@ -71,6 +71,7 @@ class Mention:
     value: str | None = None  # DATE: ISO value ("2012-04-13", "2012-06" or "2012")
 
 
+NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"  # UTC, to the second: what processed_at and first_seen hold
 READ_MMAP_BYTES = 1 << 30  # a request's fresh connection maps the file instead of filling its own page cache
 
 
@@ -148,9 +149,8 @@ class Store:
             columns = ", ".join(row)
             updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "id")
             self.db.execute(
-                f"INSERT INTO documents ({columns}, processed_at) VALUES ({', '.join('?' * len(row))}, "
-                f"strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) ON CONFLICT(id) DO UPDATE SET {updates}, "
-                "processed_at = excluded.processed_at",
+                f"INSERT INTO documents ({columns}, processed_at, first_seen) VALUES ({', '.join('?' * len(row))}, "
+                f"{NOW}, {NOW}) ON CONFLICT(id) DO UPDATE SET {updates}, processed_at = excluded.processed_at",
                 list(row.values()),
             )
             for chunk in chunks:
@@ -237,7 +237,7 @@ class Store:
         up to a few hundred candidates per query)."""
         marks = ", ".join("?" * len(ids))
         rows = self.db.execute(
-            "SELECT id, url, source, kind, title, author, published, gone, cluster "
+            "SELECT id, url, source, kind, title, author, published, gone, cluster, first_seen "
             f"FROM documents WHERE id IN ({marks})",
             ids,
         )

@@ -87,7 +87,7 @@ class SearchForm:
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
+def search_page(request: Request, retriever: RetrieverDep, store: StoreDep, resources: ResourcesDep):
     form = SearchForm(request)
     result = None
     if form.q:
@@ -98,6 +98,7 @@ def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
             result = search_documents(retriever, form.q, Mode(form.mode), PAGE_SIZE, offset, filters=form.filters())
     sources = store.source_names() if store else []
     pages = -(-result.total // PAGE_SIZE) if result else 0
+    watched = [w for w in resources.watches().all() if w.page_params() == form.params()] if form.q else []
     context = {
         "form": form,
         "params": form.params(),
@@ -107,8 +108,16 @@ def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
         "kinds": DOCUMENT_KINDS,
         "pages": min(pages, MAX_PAGE),
         "title": form.q or "Recherche",
+        "watched": watched[0] if watched else None,
     }
     return templates.TemplateResponse(request, "search.html", context)
+
+
+@router.get("/watchlist", response_class=HTMLResponse)
+def watchlist_page(request: Request, resources: ResourcesDep):
+    watched = resources.watches().all()
+    context = {"watches": watched, "title": "Veille", "page_of": lambda w: url_with("/", w.page_params())}
+    return templates.TemplateResponse(request, "watchlist.html", context)
 
 
 @router.get("/entity/{name:path}", response_class=HTMLResponse)
@@ -168,3 +177,8 @@ def sources_page(request: Request, resources: ResourcesDep, store: StoreDep):
 def not_found(request: Request, message: str, closest: list[str] | None = None) -> HTMLResponse:
     context = {"message": message, "closest": closest or [], "title": "Introuvable"}
     return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+
+
+def problem_page(request: Request, title: str, message: str, status: int) -> HTMLResponse:
+    context = {"message": message, "title": title}
+    return templates.TemplateResponse(request, "problem.html", context, status_code=status)

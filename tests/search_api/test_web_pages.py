@@ -113,6 +113,27 @@ def test_the_document_page_highlights_entities_and_dates(page):
     shoot(page, "document")
 
 
+def test_a_search_is_watched_from_the_page_and_its_feed_linked(page):
+    page.goto("/?q=Coorace&mode=keyword&source=alpha")
+    page.fill("#watch-name", "Coorace dans alpha")
+    page.get_by_role("button", name="Suivre cette recherche").click()
+    page.wait_for_url("**/watchlist#watch-*")  # the browser's own Origin and Sec-Fetch-Site were accepted
+    watch = page.locator("li.watch", has_text="Coorace dans alpha")
+    assert watch.count() == 1 and "source alpha" in watch.inner_text()
+    feed = watch.locator("a.feed").get_attribute("href")
+    assert page.locator(f'head link[rel="alternate"][href="{feed}"]').count() == 1
+    atom = page.request.get(feed)
+    assert atom.ok and atom.headers["content-type"].startswith("application/atom+xml") and b"<entry>" in atom.body()
+    shoot(page, "watchlist")
+    watch.locator("h2 a").click()
+    page.wait_for_load_state()
+    assert "source=alpha" in page.url and page.locator("p.watching").count() == 1
+    page.goto("/watchlist")
+    page.locator("li.watch", has_text="Coorace dans alpha").get_by_role("button", name="Ne plus suivre").click()
+    page.wait_for_load_state()
+    assert page.locator("li.watch", has_text="Coorace dans alpha").count() == 0 and not page.errors
+
+
 def test_the_sources_page_lists_documents_per_source(page):
     page.goto("/corpus")
     rows = page.locator("table.sources tbody tr")
