@@ -81,3 +81,66 @@ def svg(width: int, height: int, title: str, body: str) -> str:
         f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
         f"{body}</svg>"
     )
+
+
+LINES_WIDTH, LINES_HEIGHT, LINES_LEFT, LINES_BOTTOM = 640, 240, 56, 28
+
+
+def lines(periods: list[str], series: list[tuple[str, list[float | None]]], unit: str) -> str:
+    """One line per series over the periods (a gap where a value is None), the y axis from 0 to the largest
+    value, a period label under every few columns, and a legend; series-0, -1, -2 are the CSS colours."""
+    values = [v for _, points in series for v in points if v is not None]
+    if not periods or not values:
+        return ""
+    top = max(values) or 1
+    plot_width, plot_height = LINES_WIDTH - LINES_LEFT - 10, LINES_HEIGHT - LINES_BOTTOM - 10
+    step = plot_width / max(1, len(periods) - 1)
+
+    def x(i: int) -> float:
+        return round(LINES_LEFT + i * step, 1)
+
+    def y(value: float) -> float:
+        return round(10 + plot_height - value / top * plot_height, 1)
+
+    left, bottom = LINES_LEFT - 6, y(0)
+    body = [
+        f'<line class="chart-axis" x1="{LINES_LEFT}" y1="{bottom}" x2="{LINES_WIDTH - 10}" y2="{bottom}"/>',
+        f'<text class="chart-label" x="{left}" y="{y(top) + 4}" text-anchor="end">{axis_value(top, unit)}</text>',
+        f'<text class="chart-label" x="{left}" y="{bottom + 4}" text-anchor="end">0</text>',
+    ]
+    every = max(1, len(periods) // 8)
+    body += [
+        f'<text class="chart-label" x="{x(i)}" y="{LINES_HEIGHT - 8}" text-anchor="middle">{escape(period)}</text>'
+        for i, period in enumerate(periods)
+        if i % every == 0
+    ]
+    for number, (label, points) in enumerate(series):
+        body += polylines(number, label, [(x(i), y(v)) if v is not None else None for i, v in enumerate(points)])
+        for i, v in enumerate(points):
+            if v is not None:
+                tip = escape(f"{label}, {periods[i]}: {axis_value(v, unit)}")
+                body.append(
+                    f'<circle class="series-{number}" cx="{x(i)}" cy="{y(v)}" r="3"><title>{tip}</title></circle>'
+                )
+    return svg(LINES_WIDTH, LINES_HEIGHT, f"{unit} par période", "".join(body))
+
+
+def polylines(number: int, label: str, points: list[tuple[float, float] | None]) -> list[str]:
+    """The series as polylines broken where a point is missing."""
+    runs, current = [], []
+    for point in [*points, None]:
+        if point is None:
+            if current:
+                runs.append(current)
+            current = []
+        else:
+            current.append(point)
+    return [
+        f'<polyline class="chart-line series-{number}" points="{" ".join(f"{a},{b}" for a, b in run)}">'
+        f"<title>{escape(label)}</title></polyline>"
+        for run in runs
+    ]
+
+
+def axis_value(value: float, unit: str) -> str:
+    return f"{value * 100:.1f} %" if unit == "part" else f"{value:g}"

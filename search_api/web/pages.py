@@ -18,11 +18,12 @@ from fastapi.templating import Jinja2Templates
 from crawler.overview import sources_overview
 from pipeline.gazetteer import LABELS as ENTITY_TYPES
 from pipeline.store import DOCUMENT_KINDS
+from search_api.attention import ALL_SOURCES, INTERVALS, MAX_QUERIES, attention, nothing_yet
 from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page
 from search_api.retrieval import Filters, Mode, also_on, empty_response, is_publication_date, search_documents
 from search_api.routers.search import MAX_QUERY_CHARS
-from search_api.web.charts import Bar, source_bars, timeline
+from search_api.web.charts import Bar, lines, source_bars, timeline
 from search_api.web.highlight import highlighted
 
 HERE = FilePath(__file__).parent
@@ -111,6 +112,43 @@ def search_page(request: Request, retriever: RetrieverDep, store: StoreDep, reso
         "watched": watched[0] if watched else None,
     }
     return templates.TemplateResponse(request, "search.html", context)
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, retriever: RetrieverDep, store: StoreDep):
+    """Attention over time for up to three queries: the same counts as /attention, drawn."""
+    query = request.query_params
+    asked = [q.strip()[:200] for q in query.getlist("q") if q.strip()][:MAX_QUERIES]
+    interval = query.get("interval") if query.get("interval") in INTERVALS else "month"
+    measure = "documents" if query.get("measure") == "documents" else "share"
+    sources = [s for s in query.getlist("source") if s.strip()]
+    result = None
+    if asked:
+        result = attention(retriever.store, retriever.keywords, asked, interval, sources) if retriever else None
+        result = result or nothing_yet(asked, interval)
+    params = {"q": asked, "interval": interval, "source": sources}
+    context = {
+        "asked": asked + [""] * (MAX_QUERIES - len(asked)),
+        "interval": interval,
+        "measure": measure,
+        "chosen": sources,
+        "sources": store.source_names() if store else [],
+        "result": result,
+        "chart": coverage_chart(result, measure) if result else "",
+        "params": params,
+        "title": "Couverture" + (" : " + ", ".join(asked) if asked else ""),
+    }
+    return templates.TemplateResponse(request, "coverage.html", context)
+
+
+def coverage_chart(result, measure: str) -> str:
+    def points(series) -> list:
+        if measure == "documents":
+            return [series.counts[ALL_SOURCES][p] for p in result.periods]
+        return [result.share(series, ALL_SOURCES, p) for p in result.periods]
+
+    unit = "documents" if measure == "documents" else "part"
+    return lines(result.periods, [(series.query, points(series)) for series in result.series], unit)
 
 
 @router.get("/watchlist", response_class=HTMLResponse)

@@ -134,6 +134,22 @@ def test_a_search_is_watched_from_the_page_and_its_feed_linked(page):
     assert page.locator("li.watch", has_text="Coorace dans alpha").count() == 0 and not page.errors
 
 
+def test_the_coverage_chart_compares_two_queries(page):
+    page.goto("/coverage")
+    page.fill("#q1", "Coorace")
+    page.fill("#q2", "insertion")
+    page.select_option("#measure", "documents")
+    page.get_by_role("button", name="Comparer").click()
+    page.wait_for_load_state()
+    chart = page.locator("figure.coverage-chart svg.chart")
+    assert chart.count() == 1
+    for number in (0, 1):
+        assert chart.locator(f"circle.series-{number}").count() >= 1
+    assert page.locator("figcaption .legend").all_inner_texts() == ["Coorace", "insertion"]
+    assert page.locator("table.coverage-totals tbody tr").count() == 2 and not page.errors
+    shoot(page, "coverage")
+
+
 def test_the_sources_page_lists_documents_per_source(page):
     page.goto("/corpus")
     rows = page.locator("table.sources tbody tr")
