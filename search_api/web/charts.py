@@ -1,12 +1,15 @@
-"""Charts drawn on the server as SVG (no script, no library): bars per source and a monthly timeline.
+"""Charts drawn on the server as SVG (no script, no library): bars per source, a monthly timeline, lines per
+period for several series, and an entity's neighbourhood as a small network.
 
-Labels are escaped by the templates' autoescaping; the SVG is built from numbers and escaped text only.
+The SVG is built from numbers and text escaped here (the templates insert it as it is).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from html import escape
+from urllib.parse import quote
 
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, CHART_WIDTH = 22, 6, 190, 560
 TIMELINE_HEIGHT, AXIS = 160, 24
@@ -144,3 +147,52 @@ def polylines(number: int, label: str, points: list[tuple[float, float] | None])
 
 def axis_value(value: float, unit: str) -> str:
     return f"{value * 100:.1f} %" if unit == "part" else f"{value:g}"
+
+
+NETWORK_SIZE, NETWORK_RADIUS = 560, 190
+
+
+def network(center: tuple[str, str], around: list[tuple[str, str, int]], links: list[tuple[str, str, int]]) -> str:
+    """The entity in the middle, the entities most often named with it on a circle around it (a bigger disc:
+    more documents shared), a line to each (thicker: more documents), and the lines between them where they
+    are named together too. Each node links to its entity page."""
+    if not around:
+        return ""
+    most = max(n for _, _, n in around)
+    middle = NETWORK_SIZE / 2
+    places = {center[0]: (middle, middle)}
+    for i, (name, _, _) in enumerate(around):
+        angle = 2 * math.pi * i / len(around) - math.pi / 2
+        places[name] = on_circle(middle, angle)
+    strongest = max([n for _, _, n in links] + [most])
+    edges = [edge(places[center[0]], places[name], n, most, "spoke") for name, _, n in around]
+    edges += [edge(places[a], places[b], n, strongest, "between") for a, b, n in links if a in places and b in places]
+    nodes = [node(center[0], center[1], places[center[0]], 16, "center")]
+    nodes += [node(name, label, places[name], 5 + 9 * math.sqrt(n / most), "", n) for name, label, n in around]
+    return svg(NETWORK_SIZE, NETWORK_SIZE, f"Entités citées avec {center[0]}", "".join(edges + nodes))
+
+
+def on_circle(middle: float, angle: float) -> tuple[float, float]:
+    return round(middle + NETWORK_RADIUS * math.cos(angle), 1), round(middle + NETWORK_RADIUS * math.sin(angle), 1)
+
+
+def edge(start: tuple[float, float], end: tuple[float, float], documents: int, most: int, kind: str) -> str:
+    width = round(1 + 5 * documents / most, 1)
+    return (
+        f'<line class="network-{kind}" x1="{start[0]}" y1="{start[1]}" x2="{end[0]}" y2="{end[1]}" '
+        f'stroke-width="{width}"><title>{documents} documents</title></line>'
+    )
+
+
+def node(name: str, label: str, place: tuple[float, float], radius: float, kind: str, documents: int = 0) -> str:
+    x, y = place
+    anchor = "middle" if kind == "center" else ("start" if x >= NETWORK_SIZE / 2 else "end")
+    shift = 0 if kind == "center" else (radius + 4 if anchor == "start" else -radius - 4)
+    tip = escape(f"{name} ({label})" + (f" : {documents} documents en commun" if documents else ""))
+    href = "/entity/" + quote(name, safe="")
+    return (
+        f'<a href="{href}" class="network-node {kind}"><title>{tip}</title>'
+        f'<circle class="ent-{escape(label)}" cx="{x}" cy="{y}" r="{round(radius, 1)}"/>'
+        f'<text class="chart-label" x="{x + shift}" y="{y + (radius + 14 if kind == "center" else 4)}" '
+        f'text-anchor="{anchor}">{escape(name)}</text></a>'
+    )

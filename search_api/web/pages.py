@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from crawler.overview import sources_overview
+from pipeline import queries
 from pipeline.gazetteer import LABELS as ENTITY_TYPES
 from pipeline.store import DOCUMENT_KINDS
 from search_api.attention import ALL_SOURCES, INTERVALS, MAX_QUERIES, attention, nothing_yet
@@ -23,7 +24,7 @@ from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page
 from search_api.retrieval import Filters, Mode, also_on, empty_response, is_publication_date, search_documents
 from search_api.routers.search import MAX_QUERY_CHARS
-from search_api.web.charts import Bar, lines, source_bars, timeline
+from search_api.web.charts import Bar, lines, network, source_bars, timeline
 from search_api.web.highlight import highlighted
 
 HERE = FilePath(__file__).parent
@@ -174,8 +175,14 @@ def entity_page(request: Request, name: str, store: StoreDep, page: int = 1):
         "pages": -(-entity.documents // (PAGE_SIZE * 2)),
         "sources_chart": source_bars([Bar(s.source, s.mentions) for s in entity.by_source]),
         "timeline_chart": timeline({m.month: m.mentions for m in entity.by_month}),
+        "network_chart": neighbourhood_chart(store.db, entity),
     }
     return templates.TemplateResponse(request, "entity.html", context)
+
+
+def neighbourhood_chart(db, entity) -> str:
+    around, links = queries.neighbourhood(db, queries.resolve(db, entity.name)["id"])
+    return network((entity.name, entity.type), [(r["name"], r["label"], r["documents"]) for r in around], links)
 
 
 @router.get("/document/{doc_id}", response_class=HTMLResponse)

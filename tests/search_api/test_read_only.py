@@ -82,6 +82,7 @@ def requests_for(http: httpx.Client) -> list[tuple[str, str, dict]]:
         ("/attention", "/attention", {"q": ["Coorace", "insertion"], "interval": "week"}),
         ("/attention", "/attention", {"q": "Coorace", "source": "alpha", "format": "xlsx"}),
         ("/coverage", "/coverage", {"q": ["Coorace", "insertion"]}),
+        ("/graph.gexf", "/graph.gexf", {"type": ["ORG", "PER"], "min_documents": 1, "source": "alpha"}),
         ("/openapi.json", "/openapi.json", {}),
         ("/docs", "/docs", {}),
         ("/docs/oauth2-redirect", "/docs/oauth2-redirect", {}),

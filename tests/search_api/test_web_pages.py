@@ -102,6 +102,19 @@ def test_an_entity_chip_opens_its_page_with_both_charts(page):
     shoot(page, "entity")
 
 
+def test_the_entity_network_links_to_the_entities_around(page):
+    page.goto("/entity/Coorace")
+    network = page.locator("figure.network svg.chart")
+    assert network.count() == 1 and network.locator("a.network-node").count() > 2
+    assert network.locator("line.network-spoke").count() == network.locator("a.network-node").count() - 1
+    shoot(page, "entity-network")
+    neighbour = network.locator("a.network-node:not(.center)").first
+    name = neighbour.locator("text").inner_text()
+    neighbour.click()
+    page.wait_for_load_state()
+    assert unquote(page.url).endswith(f"/entity/{name}") and page.locator("h1").inner_text().startswith(name)
+
+
 def test_the_document_page_highlights_entities_and_dates(page):
     page.goto("/?q=Coorace&mode=keyword&source=alpha")
     page.locator("li.hit h3 a").first.click()
