@@ -134,11 +134,16 @@ class WatchStore:
         return [watch(row) for row in rows]
 
     def get(self, key: int | str) -> Watch | None:
-        """The watch with this id (a number) or name."""
-        column = "id" if isinstance(key, int) or key.isdigit() else "name"
+        """The watch with this id, else with this name."""
+        number = int(key) if isinstance(key, int) or key.isdigit() else None
         with self.connection() as db:
-            row = db.execute(f"SELECT * FROM watches WHERE {column} = ?", (key,)).fetchone() if db else None
-        return watch(row) if row else None
+            rows = (
+                db.execute("SELECT * FROM watches WHERE id = ? OR name = ?", (number, str(key))).fetchall()
+                if db
+                else []
+            )
+        rows.sort(key=lambda row: row["id"] != number)
+        return watch(rows[0]) if rows else None
 
     def remove(self, key: int | str) -> Watch | None:
         found = self.get(key)
