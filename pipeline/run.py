@@ -18,9 +18,10 @@ from dataclasses import astuple, dataclass, field
 
 import numpy as np
 
-from pipeline import nlp
+from pipeline import curation, nlp
 from pipeline.chunk import chunk_spans
 from pipeline.config import Settings
+from pipeline.curation import Curation
 from pipeline.dedup import DuplicateFinder, to_blob
 from pipeline.embed import Embedder, get_embedder
 from pipeline.extract import (
@@ -150,7 +151,8 @@ class Processor:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings, self.embedder = settings, embedder
         self.nlp = nlp.load_nlp(settings.spacy_model, str(settings.gazetteer))
-        self.store = Store(settings.store_db)
+        self.curation = Curation.load(settings.curation)
+        self.store = Store(settings.store_db, curation=self.curation)
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
         self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
         self.keywords = KeywordIndex(settings)
@@ -194,6 +196,7 @@ class Processor:
         todo = [p for p in todo if not p.gone]
         self.process_overlapped([todo[start : start + BATCH_DOCS] for start in range(0, len(todo), BATCH_DOCS)])
         self.store.name_entities()
+        curation.apply(self.store.db, self.curation)  # the gazetteer's names and types were written again
         self.store.close()
         self.report.counts["seconds processing"] = round(time.perf_counter() - started, 2)
         return self.report

@@ -126,8 +126,13 @@ ALTER TABLE documents ADD COLUMN first_seen TEXT;
 UPDATE documents SET first_seen = processed_at;
 CREATE INDEX documents_first_seen ON documents(first_seen);
 """
+VERSION_9 = """
+-- An analyst's decision (pipeline.curation) shaped this entity: its name and type are no longer the most
+-- frequent surface form and label.
+ALTER TABLE entities ADD COLUMN curated INTEGER NOT NULL DEFAULT 0;
+"""
 # MIGRATIONS[n] takes a store from version n to n + 1
-MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6, VERSION_7, VERSION_8]
+MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6, VERSION_7, VERSION_8, VERSION_9]
 VERSION = len(MIGRATIONS)
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -34,14 +35,21 @@ app = typer.Typer(
 DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
 
 
-@app.command()
-def entity(name: str, as_json: JsonOpt = False) -> None:
+entity_app = typer.Typer(
+    help="Entities: one across sources and time, and the analysts' decisions about them.", no_args_is_help=True
+)
+app.add_typer(entity_app, name="entity")
+
+
+@entity_app.command("show")
+def entity_show(name: str, as_json: JsonOpt = False) -> None:
     """What was written about an entity: sources, months, co-occurring entities, documents."""
+    from pipeline.curation import Curation
     from search_api.entity_pages import UnknownEntity, build_entity_page
 
     store = open_store(Settings())
     try:
-        page = build_entity_page(store.db, name)
+        page = build_entity_page(store.db, name, curation=Curation.load(Settings().curation))
     except UnknownEntity as exc:
         fail(f"{exc}" + (f"; closest: {', '.join(exc.closest)}" if exc.closest else ""))
     finally:
@@ -54,6 +62,74 @@ def entity(name: str, as_json: JsonOpt = False) -> None:
     typer.echo("with: " + ", ".join(f"{c.name} {c.documents}" for c in page.cooccurring[:10]))
     for doc in page.document_list:
         typer.echo(f"  {doc.published or 'n.d.':<10} {doc.source:<22} {doc.title}")
+
+
+@entity_app.command("merge")
+def entity_merge(
+    kept: Annotated[str, typer.Argument(help="The entity kept.")],
+    merged: Annotated[str, typer.Argument(help="The entity whose mentions become the kept one's.")],
+) -> None:
+    """Merge two entities: MERGED's mentions become KEPT's, its names KEPT's aliases."""
+    decide("merge", kept, merged)
+
+
+@entity_app.command("alias")
+def entity_alias(name: str, alias: str) -> None:
+    """Give an entity another name: mentions of ALIAS are NAME's (an entity of that name is merged into it)."""
+    decide("alias", name, alias)
+
+
+@entity_app.command("reject")
+def entity_reject(name: str) -> None:
+    """A false positive: its mentions are dropped, now and in every later run."""
+    decide("reject", name, None)
+
+
+@entity_app.command("retype")
+def entity_retype(name: str, type: Annotated[str, typer.Argument(help="ORG, PER, LOC or MISC.")]) -> None:  # noqa: A002
+    """Change an entity's type (its mentions' labels follow)."""
+    decide("retype", name, type)
+
+
+def decide(action: str, name: str, other: str | None) -> None:
+    """Record a decision in the curation file and apply every decision to the store, holding the data lock."""
+    from pipeline import curation
+    from pipeline.locks import Busy, data_lock
+    from pipeline.store import Store
+
+    settings = Settings()
+    if not settings.store_db.exists():
+        fail("nothing processed yet: run `ess process` first")
+    try:
+        with data_lock(settings.data_dir, f"entity {action}"):
+            store = Store(settings.store_db)
+            try:
+                names = [name, other] if action == "merge" else [name]
+                found = [known(store.db, n) for n in names]
+                decision = curation.Decision(action, found[0], found[1] if action == "merge" else other)
+                taken = curation.record(settings.curation, decision)
+                started = time.perf_counter()
+                changed = curation.apply(store.db, curation.Curation.load(settings.curation))
+                seconds = time.perf_counter() - started
+            finally:
+                store.close()
+    except (Busy, curation.CurationError) as exc:
+        fail(str(exc))
+    typer.echo(
+        f"{taken.action} {taken.name!r}{f' {taken.other!r}' if taken.other else ''}: "
+        f"{changed[action]} mention rows changed in {seconds:.2f} s; recorded in {settings.curation}"
+    )
+
+
+def known(db, name: str) -> str:
+    """The canonical name of the entity ``name`` designates; fails with the closest names otherwise."""
+    from pipeline import queries
+
+    entity = queries.resolve(db, name)
+    if entity is None:
+        closest = queries.closest_names(db, name)
+        fail(f"no entity named {name!r}" + (f"; closest: {', '.join(closest)}" if closest else ""))
+    return entity["name"]
 
 
 @app.command()

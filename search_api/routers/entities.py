@@ -8,8 +8,9 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
 from pipeline import queries
+from pipeline.curation import Curation
 from pipeline.gazetteer import LABELS
-from search_api.deps import StoreDep
+from search_api.deps import ResourcesDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page
 from search_api.exports import MENTION_COLUMNS, TABLE_RESPONSES, Format, mention_rows, table_response
 from search_api.schemas import EntityList, EntityPage, EntitySummary, UnknownEntityOut
@@ -52,6 +53,7 @@ def list_entities(
 )
 def entity_page(
     store: StoreDep,
+    resources: ResourcesDep,
     name: Annotated[
         str, Path(max_length=200, description="Canonical name or alias, any case or accents.", examples=["Coorace"])
     ],
@@ -66,7 +68,7 @@ def entity_page(
     try:
         if format != "json":
             return mentions_table(store.db, name, format)
-        return build_entity_page(store.db, name, limit, offset)
+        return build_entity_page(store.db, name, limit, offset, Curation.load(resources.settings.curation))
     except UnknownEntity as exc:
         raise HTTPException(status_code=404, detail={"message": str(exc), "closest": exc.closest}) from None
 

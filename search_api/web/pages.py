@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 
 from crawler.overview import sources_overview
 from pipeline import queries
+from pipeline.curation import Curation
 from pipeline.gazetteer import LABELS as ENTITY_TYPES
 from pipeline.store import DOCUMENT_KINDS
 from search_api.attention import ALL_SOURCES, INTERVALS, MAX_QUERIES, attention, nothing_yet
@@ -160,12 +161,13 @@ def watchlist_page(request: Request, resources: ResourcesDep):
 
 
 @router.get("/entity/{name:path}", response_class=HTMLResponse)
-def entity_page(request: Request, name: str, store: StoreDep, page: int = 1):
+def entity_page(request: Request, name: str, store: StoreDep, resources: ResourcesDep, page: int = 1):
     if store is None:
         return not_found(request, "Rien n'a encore été traité : lancez `ess process`.")
     page = max(1, min(page, 10_000))
     try:
-        entity = build_entity_page(store.db, name[:200], PAGE_SIZE * 2, (page - 1) * PAGE_SIZE * 2)
+        decided = Curation.load(resources.settings.curation)
+        entity = build_entity_page(store.db, name[:200], PAGE_SIZE * 2, (page - 1) * PAGE_SIZE * 2, decided)
     except UnknownEntity as exc:
         return not_found(request, f"Aucune entité « {name[:200]} ».", exc.closest)
     context = {
