@@ -67,8 +67,14 @@ def test_decisions_change_entities_and_mentions_only_and_hold_after_a_rebuild(pr
 
     with TestClient(create_app(settings)) as client:
         check(client)
+    with sqlite3.connect(settings.store_db) as db:
+        early = db.execute("SELECT id FROM documents LIMIT 1").fetchone()[0]
+        db.execute("UPDATE documents SET first_seen = '2001-01-01T00:00:00Z' WHERE id = ?", (early,))
     rebuilt = ess(settings, "process", "--rebuild", timeout=900)
     assert rebuilt.returncode == 0, rebuilt.stderr[-2000:]
+    with sqlite3.connect(settings.store_db) as db:  # a rebuild keeps when documents were first seen
+        assert db.execute("SELECT first_seen FROM documents WHERE id = ?", (early,)).fetchone()[0].startswith("2001")
+    assert not (data / "first-seen.json").exists()
     with TestClient(create_app(settings)) as client:
         check(client)
 
