@@ -40,7 +40,10 @@ def test_the_graph_takes_types_sources_and_dates(client):
     assert people and {data["type"] for _, data in people.nodes(data=True)} == {"ORG"}
     alpha = nx.read_gexf(io.BytesIO(client.get("/graph.gexf", params={"source": "alpha", "min_documents": 1}).content))
     everything = nx.read_gexf(io.BytesIO(client.get("/graph.gexf", params={"min_documents": 1}).content))
-    assert 0 < len(alpha) < len(everything)
+    named = {data["label"]: data["documents"] for _, data in everything.nodes(data=True)}
+    assert 0 < len(alpha) <= len(everything)
+    assert all(data["documents"] <= named[data["label"]] for _, data in alpha.nodes(data=True))
+    assert sum(d["documents"] for _, d in alpha.nodes(data=True)) < sum(named.values())  # beta's left out
     future = client.get("/graph.gexf", params={"date_from": "2999"})
     assert future.status_code == 200 and len(nx.read_gexf(io.BytesIO(future.content))) == 0
     assert client.get("/graph.gexf", params={"type": "DATE"}).status_code == 422
