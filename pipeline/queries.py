@@ -95,6 +95,71 @@ def profile(db: sqlite3.Connection, entity_id: int, cooccurring: int = 20) -> di
     return {"totals": totals, "by_source": by_source, "by_month": by_month, "cooccurring": together}
 
 
+def neighbourhood(db: sqlite3.Connection, entity_id: int, size: int = 12) -> tuple[list[sqlite3.Row], list[tuple]]:
+    """The ``size`` entities most often named in the same documents as the entity (id, name, label, documents
+    shared), and how many documents each pair of them shares: (name, name, documents)."""
+    around = db.execute(
+        "SELECT e.id, e.name, e.label, count(DISTINCT other.doc_id) AS documents FROM mentions mine "
+        "JOIN mentions other ON other.doc_id = mine.doc_id AND other.entity_id != mine.entity_id "
+        "JOIN entities e ON e.id = other.entity_id WHERE mine.entity_id = ? "
+        "GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?",
+        (entity_id, size),
+    ).fetchall()
+    names = {row["id"]: row["name"] for row in around}
+    pairs = db.execute(
+        "WITH kept AS (SELECT DISTINCT doc_id, entity_id FROM mentions WHERE entity_id IN "
+        "(SELECT value FROM json_each(?))) SELECT a.entity_id, b.entity_id, count(*) FROM kept a "
+        "JOIN kept b ON a.doc_id = b.doc_id AND a.entity_id < b.entity_id GROUP BY 1, 2",
+        (json.dumps(list(names)),),
+    )
+    return around, [(names[a], names[b], n) for a, b, n in pairs]
+
+
+def cooccurrence(
+    db: sqlite3.Connection,
+    sources: list[str],
+    date_from: str | None,
+    date_to: str | None,
+    labels: list[str],
+    least: int,
+    most: int,
+) -> tuple[list[sqlite3.Row], list[tuple[int, int, int]]]:
+    """The co-occurrence graph of the documents within the filters: its ``most`` entities of these ``labels``
+    named in at least ``least`` documents (id, name, label, documents), and each pair of them named together
+    in at least ``least`` documents (id, id, documents)."""
+    where, params = ["1 = 1"], []
+    if sources:
+        where.append(f"d.source IN ({', '.join('?' * len(sources))})")
+        params += sources
+    if date_from:
+        where.append("d.published >= ?")
+        params.append(date_from)
+    if date_to:
+        where.append("substr(d.published, 1, ?) <= ?")
+        params += [len(date_to), date_to]
+    where.append(f"e.label IN ({', '.join('?' * len(labels))})")
+    params += labels
+    kept = (
+        "WITH pairs AS (SELECT DISTINCT m.doc_id, m.entity_id FROM mentions m JOIN documents d ON d.id = m.doc_id "
+        f"JOIN entities e ON e.id = m.entity_id WHERE {' AND '.join(where)}), "
+        "top AS (SELECT entity_id, count(*) AS documents FROM pairs GROUP BY entity_id HAVING documents >= ? "
+        "ORDER BY documents DESC, entity_id LIMIT ?), "
+        "kept AS (SELECT pairs.* FROM pairs JOIN top USING (entity_id)) "
+    )
+    params += [least, most]
+    nodes = db.execute(
+        kept + "SELECT e.id, e.name, e.label, top.documents FROM top JOIN entities e ON e.id = top.entity_id "
+        "ORDER BY top.documents DESC, e.name",
+        params,
+    ).fetchall()
+    edges = db.execute(
+        kept + "SELECT a.entity_id, b.entity_id, count(*) AS n FROM kept a JOIN kept b "
+        "ON a.doc_id = b.doc_id AND a.entity_id < b.entity_id GROUP BY 1, 2 HAVING n >= ?",
+        [*params, least],
+    ).fetchall()
+    return nodes, [tuple(edge) for edge in edges]
+
+
 def documents_of(db: sqlite3.Connection, entity_id: int, limit: int, offset: int) -> list[sqlite3.Row]:
     """The entity's documents, newest first, with how often each names it."""
     return db.execute(
@@ -143,9 +208,11 @@ def documents_matching(
     exclude_gone: bool,
     kinds: list[str] | None = None,
     languages: list[str] | None = None,
+    seen_since: str | None = None,
 ) -> set[str] | None:
-    """Ids of the documents that pass the filters (every entity named), or None when nothing filters."""
-    if not (sources or date_from or date_to or entities or exclude_gone or kinds or languages):
+    """Ids of the documents that pass the filters (every entity named; first seen at ``seen_since`` or later,
+    an ISO UTC time), or None when nothing filters."""
+    if not (sources or date_from or date_to or entities or exclude_gone or kinds or languages or seen_since):
         return None
     where, params = ["1 = 1"], []
     for column, values in (("source", sources), ("kind", kinds), ("language", languages)):
@@ -160,6 +227,9 @@ def documents_matching(
         params += [len(date_to), date_to]
     if exclude_gone:
         where.append("gone = 0")
+    if seen_since:
+        where.append("first_seen >= ?")
+        params.append(seen_since)
     for name in entities:
         entity = resolve(db, name)
         if entity is None:

@@ -11,6 +11,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import time
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,9 +19,10 @@ from dataclasses import astuple, dataclass, field
 
 import numpy as np
 
-from pipeline import nlp
+from pipeline import curation, nlp
 from pipeline.chunk import chunk_spans
 from pipeline.config import Settings
+from pipeline.curation import Curation
 from pipeline.dedup import DuplicateFinder, to_blob
 from pipeline.embed import Embedder, get_embedder
 from pipeline.extract import (
@@ -150,7 +152,8 @@ class Processor:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings, self.embedder = settings, embedder
         self.nlp = nlp.load_nlp(settings.spacy_model, str(settings.gazetteer))
-        self.store = Store(settings.store_db)
+        self.curation = Curation.load(settings.curation)
+        self.store = Store(settings.store_db, curation=self.curation)
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
         self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
         self.keywords = KeywordIndex(settings)
@@ -194,6 +197,7 @@ class Processor:
         todo = [p for p in todo if not p.gone]
         self.process_overlapped([todo[start : start + BATCH_DOCS] for start in range(0, len(todo), BATCH_DOCS)])
         self.store.name_entities()
+        curation.apply(self.store.db, self.curation)  # the gazetteer's names and types were written again
         self.store.close()
         self.report.counts["seconds processing"] = round(time.perf_counter() - started, 2)
         return self.report
@@ -305,10 +309,46 @@ def process(settings: Settings, rebuild: bool = False) -> RunReport:
 
 
 def process_locked(settings: Settings, rebuild: bool = False) -> RunReport:
-    """``process`` for a caller that already holds the data-directory lock."""
+    """``process`` for a caller that already holds the data-directory lock. A rebuild keeps when each document
+    was first seen (what watched searches call new), not the time of the rebuild."""
     if rebuild:
+        keep_first_seen(settings)
         VectorIndex.drop(settings)
         KeywordIndex.drop(settings)
         for path in settings.data_dir.glob(settings.store_db.name + "*"):  # the database, its WAL and SHM
             path.unlink()
-    return Processor(settings, get_embedder(settings)).run()
+    report = Processor(settings, get_embedder(settings)).run()
+    restore_first_seen(settings)
+    return report
+
+
+FIRST_SEEN_FILE = "first-seen.json"  # document id -> first seen, while a rebuild runs
+
+
+def keep_first_seen(settings: Settings) -> None:
+    """Write each document's first-seen time beside the store before a rebuild deletes it, merged with what
+    an interrupted rebuild left."""
+    path = settings.data_dir / FIRST_SEEN_FILE
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    if settings.store_db.exists():
+        store = Store(settings.store_db)
+        for doc_id, seen in store.db.execute("SELECT id, first_seen FROM documents WHERE first_seen IS NOT NULL"):
+            kept[doc_id] = min(seen, kept.get(doc_id, seen))
+        store.close()
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(kept))
+    os.replace(partial, path)
+
+
+def restore_first_seen(settings: Settings) -> None:
+    path = settings.data_dir / FIRST_SEEN_FILE
+    if not path.exists():
+        return
+    store = Store(settings.store_db)
+    with store.db:
+        store.db.executemany(
+            "UPDATE documents SET first_seen = ? WHERE id = ? AND first_seen > ?",
+            [(seen, doc_id, seen) for doc_id, seen in json.loads(path.read_text()).items()],
+        )
+    store.close()
+    path.unlink()

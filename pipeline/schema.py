@@ -119,8 +119,20 @@ VERSION_7 = """
 CREATE INDEX mentions_doc_entity ON mentions(doc_id, entity_id);
 DROP INDEX mentions_doc;
 """
+VERSION_8 = """
+-- When the document first entered the store, kept when it is processed again: what watched searches call new.
+-- Stores older than this column take their processing time.
+ALTER TABLE documents ADD COLUMN first_seen TEXT;
+UPDATE documents SET first_seen = processed_at;
+CREATE INDEX documents_first_seen ON documents(first_seen);
+"""
+VERSION_9 = """
+-- An analyst's decision (pipeline.curation) shaped this entity: its name and type are no longer the most
+-- frequent surface form and label.
+ALTER TABLE entities ADD COLUMN curated INTEGER NOT NULL DEFAULT 0;
+"""
 # MIGRATIONS[n] takes a store from version n to n + 1
-MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6, VERSION_7]
+MIGRATIONS = [VERSION_1, VERSION_2, VERSION_3, VERSION_4, VERSION_5, VERSION_6, VERSION_7, VERSION_8, VERSION_9]
 VERSION = len(MIGRATIONS)
 
 

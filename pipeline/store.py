@@ -8,6 +8,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pipeline.curation import Curation
 from pipeline.gazetteer import Entry, entity_key
 from pipeline.readonly import connect_readonly
 from pipeline.schema import check, migrate
@@ -71,12 +72,13 @@ class Mention:
     value: str | None = None  # DATE: ISO value ("2012-04-13", "2012-06" or "2012")
 
 
+NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"  # UTC, to the second: what processed_at and first_seen hold
 READ_MMAP_BYTES = 1 << 30  # a request's fresh connection maps the file instead of filling its own page cache
 
 
 class Store:
-    def __init__(self, path: Path, readonly: bool = False):
-        self.path = Path(path)
+    def __init__(self, path: Path, readonly: bool = False, curation: Curation | None = None):
+        self.path, self.curation = Path(path), curation or Curation([])
         if readonly:
             # One request uses the connection, but FastAPI may open and use it from different worker threads.
             self.db = connect_readonly(self.path, check_same_thread=False)
@@ -148,9 +150,8 @@ class Store:
             columns = ", ".join(row)
             updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "id")
             self.db.execute(
-                f"INSERT INTO documents ({columns}, processed_at) VALUES ({', '.join('?' * len(row))}, "
-                f"strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) ON CONFLICT(id) DO UPDATE SET {updates}, "
-                "processed_at = excluded.processed_at",
+                f"INSERT INTO documents ({columns}, processed_at, first_seen) VALUES ({', '.join('?' * len(row))}, "
+                f"{NOW}, {NOW}) ON CONFLICT(id) DO UPDATE SET {updates}, processed_at = excluded.processed_at",
                 list(row.values()),
             )
             for chunk in chunks:
@@ -163,20 +164,27 @@ class Store:
                 self.db.execute("INSERT INTO signatures (doc_id, minhash) VALUES (?, ?)", (doc.id, minhash))
             for mention in mentions:
                 entity_id = None if mention.label == "DATE" else self._entity_id(mention)
+                if entity_id is None and mention.label != "DATE":
+                    continue  # an entity the analysts rejected
                 self.db.execute(
                     "INSERT INTO mentions (doc_id, entity_id, start, end, surface, label, value) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (doc.id, entity_id, mention.start, mention.end, mention.text, mention.label, mention.value),
                 )
 
-    def _entity_id(self, mention: Mention) -> int:
-        key = entity_key(mention.entity or mention.text)
+    def _entity_id(self, mention: Mention) -> int | None:
+        """The mention's entity, after the analysts' decisions (``curation``); None when they rejected it."""
+        key, name, label = entity_key(mention.entity or mention.text), mention.entity or mention.text, mention.label
+        resolved = self.curation.resolve(key, name, label)
+        if resolved is None:
+            return None
         self.db.execute(
-            "INSERT INTO entities (key, name, label, gazetteer) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE "
-            "SET name = excluded.name, label = excluded.label, gazetteer = 1 WHERE excluded.gazetteer = 1",
-            (key, mention.entity or mention.text, mention.label, int(mention.entity is not None)),
+            "INSERT INTO entities (key, name, label, gazetteer, curated) VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) "
+            "DO UPDATE SET name = excluded.name, label = excluded.label, gazetteer = 1 "
+            "WHERE excluded.gazetteer = 1 AND entities.curated = 0",
+            (resolved.key, resolved.name, resolved.label, int(mention.entity is not None), int(resolved.curated)),
         )
-        return self.db.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()["id"]
+        return self.db.execute("SELECT id FROM entities WHERE key = ?", (resolved.key,)).fetchone()["id"]
 
     def sync_gazetteer(self, entries: list[Entry]) -> None:
         """Every gazetteer entry as an entity with its canonical name, type and aliases."""
@@ -198,7 +206,7 @@ class Store:
         with self.db:
             self.db.execute(
                 f"UPDATE entities SET name = coalesce(({most_frequent.format(column='surface')}), name), "
-                f"label = coalesce(({most_frequent.format(column='label')}), label) WHERE gazetteer = 0"
+                f"label = coalesce(({most_frequent.format(column='label')}), label) WHERE gazetteer = 0 AND curated = 0"
             )
 
     def mark_gone(self, doc_id: str, raw_hash: str) -> bool:
@@ -237,7 +245,7 @@ class Store:
         up to a few hundred candidates per query)."""
         marks = ", ".join("?" * len(ids))
         rows = self.db.execute(
-            "SELECT id, url, source, kind, title, author, published, gone, cluster "
+            "SELECT id, url, source, kind, title, author, published, gone, cluster, first_seen "
             f"FROM documents WHERE id IN ({marks})",
             ids,
         )

@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from pipeline.config import Settings
 from pipeline.index import IndexUnavailable
 from search_api.deps import Resources
-from search_api.routers import documents, entities, health, search, sources, stats
+from search_api.routers import attention, documents, entities, graph, health, search, sources, stats, watches
 from search_api.schemas import ErrorOut
 from search_api.timing import server_timing
 from search_api.web import pages
@@ -49,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, invalid_parameters)
     app.add_exception_handler(IndexUnavailable, index_unavailable)
-    for router in (search.router, documents.router, entities.router, sources.router, stats.router, health.router):
+    routers = (search, documents, entities, graph, sources, stats, health, watches, attention)
+    for router in (module.router for module in routers):
         app.include_router(router, responses=UNAVAILABLE)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

@@ -3,10 +3,16 @@ crawler and the pipeline. The entry point sits here, in the top layer, which may
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from typing import Annotated
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +21,9 @@ from crawler.cli import load_sources
 from pipeline import cli as pipeline_cli
 from pipeline.cli import JsonOpt, fail, open_store, setup_logging
 from pipeline.config import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from search_api.retrieval import Retriever
 
 app = typer.Typer(
     help="ESS press search: crawl, process and search French press about the ESS.",
@@ -26,14 +35,21 @@ app = typer.Typer(
 DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
 
 
-@app.command()
-def entity(name: str, as_json: JsonOpt = False) -> None:
+entity_app = typer.Typer(
+    help="Entities: one across sources and time, and the analysts' decisions about them.", no_args_is_help=True
+)
+app.add_typer(entity_app, name="entity")
+
+
+@entity_app.command("show")
+def entity_show(name: str, as_json: JsonOpt = False) -> None:
     """What was written about an entity: sources, months, co-occurring entities, documents."""
+    from pipeline.curation import Curation
     from search_api.entity_pages import UnknownEntity, build_entity_page
 
     store = open_store(Settings())
     try:
-        page = build_entity_page(store.db, name)
+        page = build_entity_page(store.db, name, curation=Curation.load(Settings().curation))
     except UnknownEntity as exc:
         fail(f"{exc}" + (f"; closest: {', '.join(exc.closest)}" if exc.closest else ""))
     finally:
@@ -48,6 +64,74 @@ def entity(name: str, as_json: JsonOpt = False) -> None:
         typer.echo(f"  {doc.published or 'n.d.':<10} {doc.source:<22} {doc.title}")
 
 
+@entity_app.command("merge")
+def entity_merge(
+    kept: Annotated[str, typer.Argument(help="The entity kept.")],
+    merged: Annotated[str, typer.Argument(help="The entity whose mentions become the kept one's.")],
+) -> None:
+    """Merge two entities: MERGED's mentions become KEPT's, its names KEPT's aliases."""
+    decide("merge", kept, merged)
+
+
+@entity_app.command("alias")
+def entity_alias(name: str, alias: str) -> None:
+    """Give an entity another name: mentions of ALIAS are NAME's (an entity of that name is merged into it)."""
+    decide("alias", name, alias)
+
+
+@entity_app.command("reject")
+def entity_reject(name: str) -> None:
+    """A false positive: its mentions are dropped, now and in every later run."""
+    decide("reject", name, None)
+
+
+@entity_app.command("retype")
+def entity_retype(name: str, type: Annotated[str, typer.Argument(help="ORG, PER, LOC or MISC.")]) -> None:  # noqa: A002
+    """Change an entity's type (its mentions' labels follow)."""
+    decide("retype", name, type)
+
+
+def decide(action: str, name: str, other: str | None) -> None:
+    """Record a decision in the curation file and apply every decision to the store, holding the data lock."""
+    from pipeline import curation
+    from pipeline.locks import Busy, data_lock
+    from pipeline.store import Store
+
+    settings = Settings()
+    if not settings.store_db.exists():
+        fail("nothing processed yet: run `ess process` first")
+    try:
+        with data_lock(settings.data_dir, f"entity {action}"):
+            store = Store(settings.store_db)
+            try:
+                names = [name, other] if action == "merge" else [name]
+                found = [known(store.db, n) for n in names]
+                decision = curation.Decision(action, found[0], found[1] if action == "merge" else other)
+                taken = curation.record(settings.curation, decision)
+                started = time.perf_counter()
+                changed = curation.apply(store.db, curation.Curation.load(settings.curation))
+                seconds = time.perf_counter() - started
+            finally:
+                store.close()
+    except (Busy, curation.CurationError) as exc:
+        fail(str(exc))
+    typer.echo(
+        f"{taken.action} {taken.name!r}{f' {taken.other!r}' if taken.other else ''}: "
+        f"{changed[action]} mention rows changed in {seconds:.2f} s; recorded in {settings.curation}"
+    )
+
+
+def known(db, name: str) -> str:
+    """The canonical name of the entity ``name`` designates; fails with the closest names otherwise."""
+    from pipeline import queries
+
+    entity = queries.resolve(db, name)
+    if entity is None:
+        closest = queries.closest_names(db, name)
+        fail(f"no entity named {name!r}" + (f"; closest: {', '.join(closest)}" if closest else ""))
+    return entity["name"]
+
+
 @app.command()
 def search(
     query: str,
@@ -60,8 +144,7 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the processed documents from the command line, with the API's filters."""
-    from search_api.deps import Resources
-    from search_api.retrieval import Filters, Mode, Retriever, is_publication_date, search_documents
+    from search_api.retrieval import Filters, Mode, is_publication_date, search_documents
     from search_api.snippets import plain
 
     settings = Settings()
@@ -70,18 +153,9 @@ def search(
     for name, value in (("--since", since), ("--until", until)):
         if value and not is_publication_date(value):
             fail(f"{name} takes YYYY, YYYY-MM or YYYY-MM-DD (a calendar date), not {value!r}")
-    resources = Resources.open(settings)
-    try:
-        if resources.problem:
-            fail(resources.problem)
-        store = open_store(settings)
+    with opened_retriever(settings) as retriever:
         filters = Filters(sources=source or [], date_from=since, date_to=until, entities=entity or [])
-        indexes = resources.index
-        retriever = Retriever(store, indexes.vectors, indexes.keywords, resources.embedder, settings)
         result = search_documents(retriever, query, Mode(mode), limit, 0, filters=filters)
-        store.close()
-    finally:
-        resources.close()
     if as_json:
         typer.echo(result.model_dump_json(indent=1))
         return
@@ -89,6 +163,153 @@ def search(
     for rank, hit in enumerate(result.hits, 1):
         typer.echo(f"{rank:>2}. {hit.title}  [{hit.source}, {hit.published or 'n.d.'}]\n    {hit.url}")
         typer.echo(f"    {plain(hit.snippet)}")
+
+
+@contextmanager
+def opened_retriever(settings: Settings) -> Iterator[Retriever]:
+    """The API's retriever over the processed store and index, for one command."""
+    from search_api.deps import Resources
+    from search_api.retrieval import Retriever
+
+    resources = Resources.open(settings)
+    try:
+        if resources.problem:
+            fail(resources.problem)
+        store = open_store(settings)
+        indexes = resources.index
+        try:
+            yield Retriever(store, indexes.vectors, indexes.keywords, resources.embedder, settings)
+        finally:
+            store.close()
+    finally:
+        resources.close()
+
+
+watch_app = typer.Typer(help="Watched searches: keep a search, follow what arrives (feeds, digests).")
+app.add_typer(watch_app, name="watch")
+
+
+@watch_app.command("add")
+def watch_add(
+    name: str,
+    query: str,
+    mode: Annotated[str, typer.Option(help="hybrid, semantic or keyword.")] = "hybrid",
+    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeatable).")] = None,
+    entity: Annotated[list[str] | None, typer.Option(help="Documents naming this entity (repeatable: all).")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="Only this kind: html, pdf, text (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY[-MM[-DD]].")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before YYYY[-MM[-DD]].")] = None,
+) -> None:
+    """Watch a search under a name: the API serves its Atom feed, `ess watch report` its digest."""
+    from pydantic import ValidationError
+
+    from search_api.routers.watches import sentences
+    from search_api.watches import WatchExists, WatchIn, WatchStore
+
+    fields = {"name": name, "q": query, "mode": mode, "source": source or [], "entity": entity or []}
+    fields |= {"kind": kind or [], "date_from": since, "date_to": until}
+    try:
+        watched = WatchStore(Settings().watches_db).add(WatchIn.model_validate(fields))
+    except ValidationError as exc:
+        fail(sentences(exc))
+    except WatchExists as exc:
+        fail(str(exc))
+    typer.echo(f"watching {watched.name!r} (id {watched.id}); feed: /watches/{watched.id}/feed.atom")
+
+
+@watch_app.command("list")
+def watch_list(as_json: JsonOpt = False) -> None:
+    """The watched searches."""
+    from search_api.watches import WatchStore
+
+    watched = WatchStore(Settings().watches_db).all()
+    if as_json:
+        rows = [{"id": w.id, "created_at": w.created_at, **w.search.model_dump(mode="json")} for w in watched]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for w in watched:
+        typer.echo(f"{w.id:>4}  {w.name:<30} {w.search.mode.value:<8} {w.search.q}")
+
+
+@watch_app.command("remove")
+def watch_remove(name: Annotated[str, typer.Argument(help="The watch's name or id.")]) -> None:
+    """Stop watching a search."""
+    from search_api.watches import WatchStore
+
+    removed = WatchStore(Settings().watches_db).remove(name)
+    if removed is None:
+        fail(f"no watch named {name!r}")
+    typer.echo(f"no longer watching {removed.name!r}")
+
+
+@watch_app.command("report")
+def watch_report(
+    since: Annotated[
+        str | None, typer.Option(help="Arrived at or after this UTC date or time (default: a week ago).")
+    ] = None,
+    form: Annotated[str, typer.Option("--format", help="md or html.")] = "md",
+    output: Annotated[Path | None, typer.Option(help="Default: digests/ in the data directory.")] = None,
+) -> None:
+    """Write a digest: per watched search, the documents that arrived since a time."""
+    from search_api.digest import FORMATS
+
+    if form not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {form!r}")
+    settings = Settings()
+    start = utc_time(since) if since else utc_now(days_ago=7)
+    found = watch_arrivals(settings, start)
+    path = output or settings.data_dir / "digests" / f"digest-{utc_now().replace(':', '')}.{form}"
+    write_digest(found, start, form, path)
+    typer.echo(f"{sum(len(a) for _, a in found)} new documents for {len(found)} watches since {start}: {path}")
+
+
+def watch_arrivals(settings: Settings, since: str) -> list:
+    """Per watch, what arrived since ``since``: [(watch, arrivals)]."""
+    from search_api.watches import WatchStore, arrivals
+
+    watched = WatchStore(settings.watches_db).all()
+    if not watched:
+        return []
+    with opened_retriever(settings) as retriever:
+        return [(w, arrivals(retriever, w, since)) for w in watched]
+
+
+def write_digest(found: list, since: str, form: str, path: Path) -> None:
+    from search_api.digest import render
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(found, since, form), encoding="utf-8")
+
+
+def utc_now(days_ago: int = 0) -> str:
+    return (datetime.now(UTC) - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_time(value: str) -> str:
+    """An ISO date or time as the store's first_seen writes them (UTC, to the second)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--since takes an ISO date or time (2026-11-30, 2026-11-30T08:00Z), not {value!r}")
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@app.command()
+def recrawl(
+    source: crawler_cli.SourceOpt = None,
+    then_process: Annotated[bool, typer.Option("--process", help="Then process, under the same lock.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Revisit known pages with conditional requests; look for new ones in feeds, sitemaps and changed pages.
+    With --process, end with what each watched search matches among the documents this run brought."""
+    started = utc_now()
+    crawler_cli.recrawl(source, then_process, as_json)
+    if then_process and not as_json:
+        for watched, found in watch_arrivals(Settings(), started):
+            typer.echo(f"\n{watched.name}: {len(found)} new")
+            for arrival in found:
+                typer.echo(f"  {arrival.published or 'n.d.':<10} {arrival.source:<22} {arrival.title or arrival.url}")
 
 
 @app.command()
@@ -205,8 +426,10 @@ def run_step(settings: Settings, command: str, *args: str) -> None:
         fail(f"demo step `ess {command}` failed (exit {done.returncode})")
 
 
-# The crawler's commands, then the pipeline's, then this package's, as `ess --help` lists them.
-app.registered_commands[:0] = [*crawler_cli.app.registered_commands, *pipeline_cli.app.registered_commands]
+# The crawler's commands, then the pipeline's, then this package's, as `ess --help` lists them; recrawl is this
+# package's, which ends with the watched searches' news.
+crawling = [c for c in crawler_cli.app.registered_commands if c.callback is not crawler_cli.recrawl]
+app.registered_commands[:0] = [*crawling, *pipeline_cli.app.registered_commands]
 
 
 if __name__ == "__main__":

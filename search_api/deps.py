@@ -22,6 +22,7 @@ from pipeline.keywords import KeywordIndex
 from pipeline.schema import SchemaError, check, stored_version
 from pipeline.store import Store
 from search_api.retrieval import Retriever
+from search_api.watches import WatchStore
 
 
 class StorePool:
@@ -111,6 +112,9 @@ class Resources:
     refreshing: threading.Lock = field(default_factory=threading.Lock)
     readers: Counter = field(default_factory=Counter)  # requests reading each open index, by id
     retired: list[Indexes] = field(default_factory=list)
+
+    def watches(self) -> WatchStore:
+        return WatchStore(self.settings.watches_db)
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:

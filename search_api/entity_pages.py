@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from pipeline import queries
-from search_api.schemas import Cooccurring, EntityDocument, EntityPage, MonthCount, SourceCount
+from pipeline.curation import Curation
+from search_api.schemas import Cooccurring, DecisionOut, EntityDocument, EntityPage, MonthCount, SourceCount
 
 
 class UnknownEntity(LookupError):
@@ -14,8 +16,9 @@ class UnknownEntity(LookupError):
         self.closest = closest
 
 
-def build_entity_page(db, name: str, limit: int = 20, offset: int = 0) -> EntityPage:
-    """The page of the entity a name or alias designates; UnknownEntity (with the closest names) otherwise."""
+def build_entity_page(db, name: str, limit: int = 20, offset: int = 0, curation: Curation | None = None) -> EntityPage:
+    """The page of the entity a name or alias designates, with the decisions taken about it; UnknownEntity
+    (with the closest names) otherwise."""
     entity = queries.resolve(db, name)
     if entity is None:
         raise UnknownEntity(name, queries.closest_names(db, name))
@@ -26,6 +29,7 @@ def build_entity_page(db, name: str, limit: int = 20, offset: int = 0) -> Entity
         type=entity["label"],
         aliases=json.loads(entity["aliases"] or "[]"),
         gazetteer=bool(entity["gazetteer"]),
+        decisions=[DecisionOut(**asdict(d)) for d in curation.about(entity["key"])] if curation else [],
         mentions=facts["totals"]["mentions"],
         documents=facts["totals"]["documents"],
         by_source=[SourceCount(**dict(r)) for r in facts["by_source"]],

@@ -139,6 +139,33 @@ class Filters:
     exclude_gone: bool = False
     kinds: list[str] = field(default_factory=list)  # html, pdf, text
     languages: list[str] = field(default_factory=list)  # ISO 639-1 codes
+    seen_since: str | None = None  # first seen in the store at this ISO UTC time or later
+
+
+def ranked_documents(
+    retriever: Retriever, q: str, mode: Mode, collapse: bool, filters: Filters
+) -> tuple[list[Ranked], dict]:
+    """The documents that pass the filters, ranked for the query (the best of each duplicate cluster when
+    ``collapse``), with their rows."""
+    with stage("filters"):
+        among = documents_matching(
+            retriever.store.db,
+            filters.sources,
+            filters.date_from,
+            filters.date_to,
+            filters.entities,
+            filters.exclude_gone,
+            filters.kinds,
+            filters.languages,
+            filters.seen_since,
+        )
+    ranked = retriever.rank(q, mode, among)
+    with stage("documents"):
+        docs = retriever.store.documents([r.doc_id for r in ranked])
+        ranked = [r for r in ranked if r.doc_id in docs]
+        if collapse:
+            ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})
+    return ranked, docs
 
 
 def search_documents(
@@ -153,23 +180,7 @@ def search_documents(
     """One page of ranked documents, with facets over the whole result set and a hint when nothing matched."""
     filters = filters or Filters()
     db = retriever.store.db
-    with stage("filters"):
-        among = documents_matching(
-            db,
-            filters.sources,
-            filters.date_from,
-            filters.date_to,
-            filters.entities,
-            filters.exclude_gone,
-            filters.kinds,
-            filters.languages,
-        )
-    ranked = retriever.rank(q, mode, among)
-    with stage("documents"):
-        docs = retriever.store.documents([r.doc_id for r in ranked])
-        ranked = [r for r in ranked if r.doc_id in docs]
-        if collapse:
-            ranked = collapse_duplicates(ranked, {d: row["cluster"] for d, row in docs.items()})
+    ranked, docs = ranked_documents(retriever, q, mode, collapse, filters)
     counted = [r for r in ranked if r.enough]
     page = ranked[offset : offset + limit]
     with stage("page"):
@@ -190,7 +201,7 @@ def search_documents(
         offset=offset,
         hits=hits,
         facets=found,
-        hint=None if ranked else no_hit_hint(retriever.store, mode, among is not None),
+        hint=None if ranked else no_hit_hint(retriever.store, mode, filters != Filters()),
     )
 
 

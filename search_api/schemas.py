@@ -192,11 +192,19 @@ class EntityDocument(BaseModel):
     mentions: int
 
 
+class DecisionOut(BaseModel):
+    action: str = Field(description="merge, alias, reject or retype (ess entity ...).")
+    name: str = Field(description="The entity decided about (merge: the one kept).")
+    other: str | None = Field(description="merge: the entity merged into it; alias: the alias; retype: the type.")
+    at: str = Field(description="When, UTC.")
+
+
 class EntityPage(BaseModel):
     name: str
     type: str
     aliases: list[str]
     gazetteer: bool
+    decisions: list[DecisionOut] = Field([], description="The analysts' decisions about this entity, in order.")
     mentions: int
     documents: int
     by_source: list[SourceCount]

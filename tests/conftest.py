@@ -37,7 +37,9 @@ def with_registry(settings: Settings, urls: dict[str, str], **fields) -> Setting
 def base_settings(tmp_path_factory) -> Settings:
     """Settings on an empty temporary data directory; models are shared with the project's cache. The API looks
     for a changed index on every request, so a test reads what it has just written."""
-    return Settings(data_dir=tmp_path_factory.mktemp("data"), spacy_model=TEST_SPACY_MODEL, index_refresh_seconds=0)
+    data = tmp_path_factory.mktemp("data")
+    curation = tmp_path_factory.mktemp("curation") / "curation.json"  # never the project's own decisions
+    return Settings(data_dir=data, spacy_model=TEST_SPACY_MODEL, index_refresh_seconds=0, curation=curation)
 
 
 @pytest.fixture(scope="session")

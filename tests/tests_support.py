@@ -24,6 +24,7 @@ def ess_command(settings, *args: str, **env: str) -> tuple[list[str], dict[str, 
         "ESS_CRAWL_DELAY": "0",
         "ESS_SPACY_MODEL": settings.spacy_model,
         "ESS_INDEX_REFRESH_SECONDS": str(settings.index_refresh_seconds),
+        "ESS_CURATION": str(settings.curation),
         **env,
     }
     return [sys.executable, "-m", "search_api.cli", *args], variables

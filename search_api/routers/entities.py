@@ -8,10 +8,11 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
 from pipeline import queries
+from pipeline.curation import Curation
 from pipeline.gazetteer import LABELS
-from search_api.csv_export import CSV_RESPONSE, MENTION_COLUMNS, csv_response, mention_rows
-from search_api.deps import StoreDep
+from search_api.deps import ResourcesDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page
+from search_api.exports import MENTION_COLUMNS, TABLE_RESPONSES, Format, mention_rows, table_response
 from search_api.schemas import EntityList, EntityPage, EntitySummary, UnknownEntityOut
 
 router = APIRouter(prefix="/entities", tags=["entities"])
@@ -47,33 +48,34 @@ def list_entities(
 @router.get(
     "/{name}",
     response_model=EntityPage,
-    responses={**CSV_RESPONSE, 404: {"model": UnknownEntityOut, "description": "Unknown name, with the closest."}},
+    responses={**TABLE_RESPONSES, 404: {"model": UnknownEntityOut, "description": "Unknown name, with the closest."}},
     summary="One entity across sources and time",
 )
 def entity_page(
     store: StoreDep,
+    resources: ResourcesDep,
     name: Annotated[
         str, Path(max_length=200, description="Canonical name or alias, any case or accents.", examples=["Coorace"])
     ],
     limit: Annotated[int, Query(ge=1, le=200, description="Documents per page.")] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     format: Annotated[  # noqa: A002 - the API's word
-        Literal["json", "csv"], Query(description="csv: every mention, with its document and sentence.")
+        Format, Query(description="csv or xlsx: every mention, with its document and sentence.")
     ] = "json",
 ) -> EntityPage | Response:
     if store is None:
         raise HTTPException(status_code=404, detail={"message": "nothing processed yet", "closest": []})
     try:
-        if format == "csv":
-            return mentions_csv(store.db, name)
-        return build_entity_page(store.db, name, limit, offset)
+        if format != "json":
+            return mentions_table(store.db, name, format)
+        return build_entity_page(store.db, name, limit, offset, Curation.load(resources.settings.curation))
     except UnknownEntity as exc:
         raise HTTPException(status_code=404, detail={"message": str(exc), "closest": exc.closest}) from None
 
 
-def mentions_csv(db, name: str) -> Response:
+def mentions_table(db, name: str, form: Format) -> Response:
     entity = queries.resolve(db, name)
     if entity is None:
         raise UnknownEntity(name, queries.closest_names(db, name))
     mentions = queries.mentions_of(db, entity["id"])
-    return csv_response(MENTION_COLUMNS, mention_rows(mentions), f"ess-entity-{entity['key']}.csv")
+    return table_response(MENTION_COLUMNS, mention_rows(mentions), f"ess-entity-{entity['key']}", form)

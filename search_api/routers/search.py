@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from pydantic import StringConstraints
 
 from pipeline.store import DOCUMENT_KINDS
-from search_api.csv_export import CSV_RESPONSE, SEARCH_COLUMNS, csv_response, search_rows
 from search_api.deps import RetrieverDep
+from search_api.exports import SEARCH_COLUMNS, TABLE_RESPONSES, Format, search_rows, table_response
 from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, empty_response, search_documents
 from search_api.schemas import SearchResponse
 
@@ -21,7 +21,7 @@ EXPORT_LIMIT = 1000  # hits in one CSV export
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
 
 
-@router.get("", response_model=SearchResponse, responses=CSV_RESPONSE, summary="Search documents")
+@router.get("", response_model=SearchResponse, responses=TABLE_RESPONSES, summary="Search documents")
 def search(
     retriever: RetrieverDep,
     q: Annotated[
@@ -47,17 +47,17 @@ def search(
         bool, Query(description="One hit per cluster of duplicates, with the others in also_on.")
     ] = True,
     format: Annotated[  # noqa: A002 - the API's word
-        Literal["json", "csv"],
-        Query(description=f"csv: every hit from offset on (up to {EXPORT_LIMIT}), for a spreadsheet."),
+        Format,
+        Query(description=f"csv or xlsx: every hit from offset on (up to {EXPORT_LIMIT}), for a spreadsheet."),
     ] = "json",
 ) -> SearchResponse | Response:
-    if format == "csv":
+    if format != "json":
         limit = EXPORT_LIMIT
     if retriever is None:
         result = empty_response(q, mode, limit, offset)
     else:
         filters = Filters(source or [], date_from, date_to, entity or [], exclude_gone, kind or [], lang or [])
         result = search_documents(retriever, q, mode, limit, offset, collapse, filters)
-    if format == "csv":
-        return csv_response(SEARCH_COLUMNS, search_rows(result), "ess-search.csv")
+    if format != "json":
+        return table_response(SEARCH_COLUMNS, search_rows(result), "ess-search", format)
     return result

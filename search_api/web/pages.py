@@ -16,13 +16,16 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from crawler.overview import sources_overview
+from pipeline import queries
+from pipeline.curation import Curation
 from pipeline.gazetteer import LABELS as ENTITY_TYPES
 from pipeline.store import DOCUMENT_KINDS
+from search_api.attention import ALL_SOURCES, INTERVALS, MAX_QUERIES, attention, nothing_yet
 from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page
 from search_api.retrieval import Filters, Mode, also_on, empty_response, is_publication_date, search_documents
 from search_api.routers.search import MAX_QUERY_CHARS
-from search_api.web.charts import Bar, source_bars, timeline
+from search_api.web.charts import Bar, lines, network, source_bars, timeline
 from search_api.web.highlight import highlighted
 
 HERE = FilePath(__file__).parent
@@ -87,7 +90,7 @@ class SearchForm:
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
+def search_page(request: Request, retriever: RetrieverDep, store: StoreDep, resources: ResourcesDep):
     form = SearchForm(request)
     result = None
     if form.q:
@@ -98,6 +101,7 @@ def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
             result = search_documents(retriever, form.q, Mode(form.mode), PAGE_SIZE, offset, filters=form.filters())
     sources = store.source_names() if store else []
     pages = -(-result.total // PAGE_SIZE) if result else 0
+    watched = [w for w in resources.watches().all() if w.page_params() == form.params()] if form.q else []
     context = {
         "form": form,
         "params": form.params(),
@@ -107,17 +111,63 @@ def search_page(request: Request, retriever: RetrieverDep, store: StoreDep):
         "kinds": DOCUMENT_KINDS,
         "pages": min(pages, MAX_PAGE),
         "title": form.q or "Recherche",
+        "watched": watched[0] if watched else None,
     }
     return templates.TemplateResponse(request, "search.html", context)
 
 
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, retriever: RetrieverDep, store: StoreDep):
+    """Attention over time for up to three queries: the same counts as /attention, drawn."""
+    query = request.query_params
+    asked = [q.strip()[:200] for q in query.getlist("q") if q.strip()][:MAX_QUERIES]
+    interval = query.get("interval") if query.get("interval") in INTERVALS else "month"
+    measure = "documents" if query.get("measure") == "documents" else "share"
+    sources = [s for s in query.getlist("source") if s.strip()]
+    result = None
+    if asked:
+        result = attention(retriever.store, retriever.keywords, asked, interval, sources) if retriever else None
+        result = result or nothing_yet(asked, interval)
+    params = {"q": asked, "interval": interval, "source": sources}
+    context = {
+        "asked": asked + [""] * (MAX_QUERIES - len(asked)),
+        "interval": interval,
+        "measure": measure,
+        "chosen": sources,
+        "sources": store.source_names() if store else [],
+        "result": result,
+        "chart": coverage_chart(result, measure) if result else "",
+        "params": params,
+        "title": "Couverture" + (" : " + ", ".join(asked) if asked else ""),
+    }
+    return templates.TemplateResponse(request, "coverage.html", context)
+
+
+def coverage_chart(result, measure: str) -> str:
+    def points(series) -> list:
+        if measure == "documents":
+            return [series.counts[ALL_SOURCES][p] for p in result.periods]
+        return [result.share(series, ALL_SOURCES, p) for p in result.periods]
+
+    unit = "documents" if measure == "documents" else "part"
+    return lines(result.periods, [(series.query, points(series)) for series in result.series], unit)
+
+
+@router.get("/watchlist", response_class=HTMLResponse)
+def watchlist_page(request: Request, resources: ResourcesDep):
+    watched = resources.watches().all()
+    context = {"watches": watched, "title": "Veille", "page_of": lambda w: url_with("/", w.page_params())}
+    return templates.TemplateResponse(request, "watchlist.html", context)
+
+
 @router.get("/entity/{name:path}", response_class=HTMLResponse)
-def entity_page(request: Request, name: str, store: StoreDep, page: int = 1):
+def entity_page(request: Request, name: str, store: StoreDep, resources: ResourcesDep, page: int = 1):
     if store is None:
         return not_found(request, "Rien n'a encore été traité : lancez `ess process`.")
     page = max(1, min(page, 10_000))
     try:
-        entity = build_entity_page(store.db, name[:200], PAGE_SIZE * 2, (page - 1) * PAGE_SIZE * 2)
+        decided = Curation.load(resources.settings.curation)
+        entity = build_entity_page(store.db, name[:200], PAGE_SIZE * 2, (page - 1) * PAGE_SIZE * 2, decided)
     except UnknownEntity as exc:
         return not_found(request, f"Aucune entité « {name[:200]} ».", exc.closest)
     context = {
@@ -127,8 +177,14 @@ def entity_page(request: Request, name: str, store: StoreDep, page: int = 1):
         "pages": -(-entity.documents // (PAGE_SIZE * 2)),
         "sources_chart": source_bars([Bar(s.source, s.mentions) for s in entity.by_source]),
         "timeline_chart": timeline({m.month: m.mentions for m in entity.by_month}),
+        "network_chart": neighbourhood_chart(store.db, entity),
     }
     return templates.TemplateResponse(request, "entity.html", context)
+
+
+def neighbourhood_chart(db, entity) -> str:
+    around, links = queries.neighbourhood(db, queries.resolve(db, entity.name)["id"])
+    return network((entity.name, entity.type), [(r["name"], r["label"], r["documents"]) for r in around], links)
 
 
 @router.get("/document/{doc_id}", response_class=HTMLResponse)
@@ -168,3 +224,8 @@ def sources_page(request: Request, resources: ResourcesDep, store: StoreDep):
 def not_found(request: Request, message: str, closest: list[str] | None = None) -> HTMLResponse:
     context = {"message": message, "closest": closest or [], "title": "Introuvable"}
     return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+
+
+def problem_page(request: Request, title: str, message: str, status: int) -> HTMLResponse:
+    context = {"message": message, "title": title}
+    return templates.TemplateResponse(request, "problem.html", context, status_code=status)

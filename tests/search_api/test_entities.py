@@ -47,10 +47,10 @@ def test_odd_inputs_are_plain_data(client):
 
 def test_ess_entity_mirrors_the_api(processed, ess):
     settings, _ = processed
-    shown = ess(settings, "entity", "le COORACE", "--json")
+    shown = ess(settings, "entity", "show", "le COORACE", "--json")
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert json.loads(shown.stdout)["name"] == "Coorace"
-    missing = ess(settings, "entity", "Cooracee")
+    missing = ess(settings, "entity", "show", "Cooracee")
     assert missing.returncode == 1 and "closest: Coorace" in missing.stderr
 
 

@@ -24,6 +24,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Route
 
 from search_api.app import create_app
+from search_api.watches import WatchIn, WatchStore
 from tests_support import chantier_documents, ess_command, free_port, wait_until_listening
 
 NOBODY = 65534
@@ -66,6 +67,7 @@ def requests_for(http: httpx.Client) -> list[tuple[str, str, dict]]:
         ("/entities", "/entities", {"q": "co", "type": "ORG", "sort": "name"}),
         ("/entities/{name}", f"/entities/{entity}", {}),
         ("/entities/{name}", f"/entities/{entity}", {"format": "csv"}),
+        ("/entities/{name}", f"/entities/{entity}", {"format": "xlsx"}),
         ("/sources", "/sources", {}),
         ("/stats", "/stats", {}),
         ("/health", "/health", {}),
@@ -74,6 +76,13 @@ def requests_for(http: httpx.Client) -> list[tuple[str, str, dict]]:
         ("/entity/{name}", f"/entity/{entity}", {}),
         ("/document/{doc_id}", f"/document/{doc_id}", {}),
         ("/corpus", "/corpus", {}),
+        ("/watches", "/watches", {}),
+        ("/watches/{watch_id}/feed.atom", "/watches/1/feed.atom", {}),
+        ("/watchlist", "/watchlist", {}),
+        ("/attention", "/attention", {"q": ["Coorace", "insertion"], "interval": "week"}),
+        ("/attention", "/attention", {"q": "Coorace", "source": "alpha", "format": "xlsx"}),
+        ("/coverage", "/coverage", {"q": ["Coorace", "insertion"]}),
+        ("/graph.gexf", "/graph.gexf", {"type": ["ORG", "PER"], "min_documents": 1, "source": "alpha"}),
         ("/openapi.json", "/openapi.json", {}),
         ("/docs", "/docs", {}),
         ("/docs/oauth2-redirect", "/docs/oauth2-redirect", {}),
@@ -126,6 +135,7 @@ def test_a_read_only_data_directory_is_served_and_left_unchanged(processed, tmp_
     shutil.copytree(processed[0].data_dir, data)
     settings = processed[0].model_copy(update={"data_dir": data, "sources": data / "sources.toml"})
     copies.mkdir()
+    WatchStore(settings.watches_db).add(WatchIn(name="Coorace", q="Coorace"))  # the analysts' data, read here
     subprocess.run(["chmod", "-R", "a-w", str(data)], check=True)
     before = tree_hashes(data)
 

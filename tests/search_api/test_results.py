@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
+from search_api.exports import XLSX_MEDIA_TYPE as XLSX
 
 
 def search(client, **params) -> dict:
@@ -67,6 +69,41 @@ def test_entity_mentions_export_csv_with_their_sentence(client):
         assert row["surface"] in row["sentence"] and "\n" not in row["sentence"]
         assert len(row["sentence"]) < 1200 and row["source"] in ("alpha", "beta")
     assert client.get("/entities/Inconnue du corpus", params={"format": "csv"}).status_code == 404
+
+
+def workbook_rows(response) -> tuple[list[list], object]:
+    from openpyxl import load_workbook
+
+    assert response.status_code == 200 and response.headers["content-type"] == XLSX
+    assert response.headers["content-disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [[cell.value for cell in row] for row in sheet.iter_rows()], sheet
+
+
+def test_search_and_mentions_export_as_excel_with_typed_cells_and_a_frozen_header(client):
+    body = search(client, limit=100)
+    rows, sheet = workbook_rows(client.get("/search", params={"q": "emploi coopération", "format": "xlsx"}))
+    header, rows = rows[0], rows[1:]
+    assert header[:4] == ["rank", "id", "title", "source"] and sheet.freeze_panes == "A2"
+    assert [r[1] for r in rows] == [h["id"] for h in body["hits"]] and rows[0][0] == 1
+    published = {h["id"]: h["published"] for h in body["hits"]}
+    for row in rows:
+        day = published[row[1]]
+        if day and len(day) == 10:
+            assert row[4] == datetime.datetime.fromisoformat(day)  # a date cell, not text
+        assert isinstance(row[8], float) and "<mark>" not in (row[-1] or "")
+    mentions, _ = workbook_rows(client.get("/entities/coorace", params={"format": "xlsx"}))
+    assert len(mentions) - 1 == client.get("/entities/coorace").json()["mentions"]
+
+
+def test_a_cell_that_looks_like_a_formula_stays_text():
+    from openpyxl import load_workbook
+
+    from search_api.exports import workbook
+
+    data = workbook(["title", "published", "start"], [['=HYPERLINK("http://x")', "2024-02", 3]], "t")
+    cells = next(load_workbook(io.BytesIO(data)).active.iter_rows(min_row=2))
+    assert [c.data_type for c in cells] == ["s", "s", "n"] and cells[0].value.startswith("=HYPERLINK")
 
 
 def test_long_queries_and_bad_formats_are_refused_with_a_message(client):

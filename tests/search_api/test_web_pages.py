@@ -102,6 +102,19 @@ def test_an_entity_chip_opens_its_page_with_both_charts(page):
     shoot(page, "entity")
 
 
+def test_the_entity_network_links_to_the_entities_around(page):
+    page.goto("/entity/Coorace")
+    network = page.locator("figure.network svg.chart")
+    assert network.count() == 1 and network.locator("a.network-node").count() > 2
+    assert network.locator("line.network-spoke").count() == network.locator("a.network-node").count() - 1
+    shoot(page, "entity-network")
+    neighbour = network.locator("a.network-node:not(.center)").first
+    name = neighbour.locator("text").inner_text()
+    neighbour.click()
+    page.wait_for_load_state()
+    assert unquote(page.url).endswith(f"/entity/{name}") and page.locator("h1").inner_text().startswith(name)
+
+
 def test_the_document_page_highlights_entities_and_dates(page):
     page.goto("/?q=Coorace&mode=keyword&source=alpha")
     page.locator("li.hit h3 a").first.click()
@@ -111,6 +124,43 @@ def test_the_document_page_highlights_entities_and_dates(page):
     assert page.locator(".text a.ent.ent-LOC").count() >= 1
     assert page.locator(".text mark.date").count() >= 1
     shoot(page, "document")
+
+
+def test_a_search_is_watched_from_the_page_and_its_feed_linked(page):
+    page.goto("/?q=Coorace&mode=keyword&source=alpha")
+    page.fill("#watch-name", "Coorace dans alpha")
+    page.get_by_role("button", name="Suivre cette recherche").click()
+    page.wait_for_url("**/watchlist#watch-*")  # the browser's own Origin and Sec-Fetch-Site were accepted
+    watch = page.locator("li.watch", has_text="Coorace dans alpha")
+    assert watch.count() == 1 and "source alpha" in watch.inner_text()
+    feed = watch.locator("a.feed").get_attribute("href")
+    assert page.locator(f'head link[rel="alternate"][href="{feed}"]').count() == 1
+    atom = page.request.get(feed)
+    assert atom.ok and atom.headers["content-type"].startswith("application/atom+xml") and b"<entry>" in atom.body()
+    shoot(page, "watchlist")
+    watch.locator("h2 a").click()
+    page.wait_for_load_state()
+    assert "source=alpha" in page.url and page.locator("p.watching").count() == 1
+    page.goto("/watchlist")
+    page.locator("li.watch", has_text="Coorace dans alpha").get_by_role("button", name="Ne plus suivre").click()
+    page.wait_for_load_state()
+    assert page.locator("li.watch", has_text="Coorace dans alpha").count() == 0 and not page.errors
+
+
+def test_the_coverage_chart_compares_two_queries(page):
+    page.goto("/coverage")
+    page.fill("#q1", "Coorace")
+    page.fill("#q2", "insertion")
+    page.select_option("#measure", "documents")
+    page.get_by_role("button", name="Comparer").click()
+    page.wait_for_load_state()
+    chart = page.locator("figure.coverage-chart svg.chart")
+    assert chart.count() == 1
+    for number in (0, 1):
+        assert chart.locator(f"circle.series-{number}").count() >= 1
+    assert page.locator("figcaption .legend").all_inner_texts() == ["Coorace", "insertion"]
+    assert page.locator("table.coverage-totals tbody tr").count() == 2 and not page.errors
+    shoot(page, "coverage")
 
 
 def test_the_sources_page_lists_documents_per_source(page):
