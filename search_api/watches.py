@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS watches (
 );
 """
 MAX_ARRIVALS = 50  # documents in a feed, or per watch in a digest
-NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
+NO_CONTROL = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"  # one line, not only spaces
 
 
 def text(longest: int):

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from search_api import atom
 from search_api.deps import ResourcesDep, RetrieverDep
+from search_api.schemas import ErrorOut
 from search_api.watches import Watch, WatchExists, WatchIn, arrivals
 from search_api.web.pages import problem_page, url_with
 
@@ -57,12 +58,24 @@ def list_watches(resources: ResourcesDep) -> list[WatchOut]:
     return [out(w) for w in resources.watches().all()]
 
 
+WATCH_IN = {"$ref": "#/components/schemas/WatchIn"}
+AS_PAGE = {"text/html": {}}  # to the page's form, a page saying what went wrong
+REFUSED = {
+    403: {"model": ErrorOut, "description": "Sent by a browser from another site."},
+    409: {"model": ErrorOut, "content": AS_PAGE, "description": "A watch has this name."},
+    422: {"model": ErrorOut, "content": AS_PAGE, "description": "A field is missing or wrong; the detail names each."},
+}
+
+
 @router.post(
     "",
     status_code=201,
     response_model=WatchOut,
     dependencies=[SameOrigin],
-    responses={303: {"description": "From the page's form: to the list of watches."}},
+    responses={303: {"description": "From the page's form: to the list of watches."}, **REFUSED},
+    # The page's form posts the same fields url-encoded (repeated for lists); the schema names JSON only,
+    # which can say "no date" where a form field cannot.
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": WATCH_IN}}}},
     summary="Watch a search (JSON, or the page's form)",
 )
 async def add_watch(request: Request, resources: ResourcesDep) -> WatchOut | Response:
@@ -90,7 +103,7 @@ async def json_body(request: Request) -> dict:
     try:
         body = await request.json()
     except ValueError:
-        raise HTTPException(status_code=400, detail="the body is neither JSON nor a form") from None
+        raise HTTPException(status_code=422, detail="the body is neither JSON nor a form") from None
     if not isinstance(body, dict):
         raise HTTPException(status_code=422, detail="the body must be a JSON object")
     return body
@@ -100,13 +113,26 @@ def sentences(error: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors())
 
 
-@router.post("/{watch_id}/delete", dependencies=[SameOrigin], status_code=303, summary="Stop watching (form)")
+@router.post(
+    "/{watch_id}/delete",
+    dependencies=[SameOrigin],
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={403: REFUSED[403]},
+    summary="Stop watching (the page's form): to the list of watches",
+)
 def remove_watch_form(watch_id: WatchId, resources: ResourcesDep) -> RedirectResponse:
     resources.watches().remove(watch_id)
     return RedirectResponse("/watchlist", status_code=303)
 
 
-@router.delete("/{watch_id}", dependencies=[SameOrigin], status_code=204, summary="Stop watching")
+@router.delete(
+    "/{watch_id}",
+    dependencies=[SameOrigin],
+    status_code=204,
+    responses={403: REFUSED[403], 404: {"model": ErrorOut, "description": "No such watch."}},
+    summary="Stop watching",
+)
 def remove_watch(watch_id: WatchId, resources: ResourcesDep) -> Response:
     if resources.watches().remove(watch_id) is None:
         raise HTTPException(status_code=404, detail=f"no watch {watch_id}")
@@ -116,7 +142,10 @@ def remove_watch(watch_id: WatchId, resources: ResourcesDep) -> Response:
 @router.get(
     "/{watch_id}/feed.atom",
     response_class=Response,
-    responses={200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 (RFC 4287)."}},
+    responses={
+        200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 (RFC 4287)."},
+        404: {"model": ErrorOut, "description": "No such watch."},
+    },
     summary="The newest documents a watched search matches",
 )
 def watch_feed(watch_id: WatchId, request: Request, resources: ResourcesDep, retriever: RetrieverDep) -> Response:

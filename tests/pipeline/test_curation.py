@@ -7,6 +7,7 @@ import json
 import pytest
 
 from pipeline.curation import Curation, CurationError, Decision, record
+from pipeline.gazetteer import entity_key
 
 
 def test_a_found_entity_resolves_through_merges_aliases_rejects_and_types():
@@ -21,10 +22,10 @@ def test_a_found_entity_resolves_through_merges_aliases_rejects_and_types():
         ]
     )
     for found in ("le COORACE national", "Fédération Coorace", "Coorace Toulouse"):
-        resolved = curation.resolve(found.lower().removeprefix("le "), found, "ORG")
+        resolved = curation.resolve(entity_key(found), found, "ORG")
         assert (resolved.key, resolved.name, resolved.label, resolved.curated) == ("coorace", "Coorace", "MISC", True)
     assert curation.resolve("mme", "Mme", "PER") is None
-    untouched = curation.resolve("rtes", "RTES", "ORG")
+    untouched = curation.resolve(entity_key("RTES"), "RTES", "ORG")
     assert (untouched.key, untouched.label, untouched.curated) == ("rtes", "ORG", False)
     assert [d.action for d in curation.about("coorace")] == ["merge", "alias", "merge", "merge", "retype"]
 

@@ -11,11 +11,16 @@ EXAMPLES = 30  # per operation
 
 
 @pytest.fixture(scope="module")
-def api_schema(processed):
+def api_schema(processed, tmp_path_factory):
+    """The app over a copy of the processed data: the fuzzed writes (watches) stay there."""
+    import shutil
+
     from search_api.app import create_app
     from search_api.deps import Resources
 
-    data_settings, _ = processed
+    data = tmp_path_factory.mktemp("fuzz") / "data"
+    shutil.copytree(processed[0].data_dir, data)
+    data_settings = processed[0].model_copy(update={"data_dir": data, "sources": data / "sources.toml"})
     app = create_app(data_settings)
     resources = Resources.open(data_settings)  # what the lifespan does, for the ASGI transport
     app.state.resources = resources

@@ -91,7 +91,7 @@ def test_search_and_mentions_export_as_excel_with_typed_cells_and_a_frozen_heade
         day = published[row[1]]
         if day and len(day) == 10:
             assert row[4] == datetime.datetime.fromisoformat(day)  # a date cell, not text
-        assert isinstance(row[8], float) and "<mark>" not in (row[-1] or "")
+        assert isinstance(row[8], int | float) and "<mark>" not in (row[-1] or "")
     mentions, _ = workbook_rows(client.get("/entities/coorace", params={"format": "xlsx"}))
     assert len(mentions) - 1 == client.get("/entities/coorace").json()["mentions"]
 

@@ -94,7 +94,7 @@ def test_an_entity_chip_opens_its_page_with_both_charts(page):
     page.wait_for_load_state()
     assert unquote(page.url).endswith("/entity/Coorace")
     assert page.locator("h1").inner_text().startswith("Coorace")
-    charts = page.locator("svg.chart")
+    charts = page.locator(".charts svg.chart")
     assert charts.count() == 2
     assert charts.nth(0).locator("rect.chart-bar").count() >= 1  # mentions per source
     assert charts.nth(1).locator("rect.chart-bar").count() >= 1  # mentions per month
@@ -109,7 +109,7 @@ def test_the_entity_network_links_to_the_entities_around(page):
     assert network.locator("line.network-spoke").count() == network.locator("a.network-node").count() - 1
     shoot(page, "entity-network")
     neighbour = network.locator("a.network-node:not(.center)").first
-    name = neighbour.locator("text").inner_text()
+    name = neighbour.locator("text").text_content()
     neighbour.click()
     page.wait_for_load_state()
     assert unquote(page.url).endswith(f"/entity/{name}") and page.locator("h1").inner_text().startswith(name)

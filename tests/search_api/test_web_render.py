@@ -50,9 +50,10 @@ def test_every_response_forbids_inline_script(client):
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
 
 
-def test_entity_page_draws_both_charts(client):
+def test_entity_page_draws_both_charts_and_its_network(client):
     page = client.get("/entity/coorace").text
-    assert page.count('<svg class="chart"') == 2 and "mentions per month" in page
+    assert page.count('<svg class="chart"') == 3 and "mentions per month" in page
+    assert 'aria-label="Entités citées avec Coorace"' in page
 
 
 def test_timeline_keeps_empty_months_and_bars_scale_to_the_largest():
