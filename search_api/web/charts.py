@@ -86,7 +86,7 @@ def svg(width: int, height: int, title: str, body: str) -> str:
     )
 
 
-LINES_WIDTH, LINES_HEIGHT, LINES_LEFT, LINES_BOTTOM = 640, 240, 56, 28
+LINES_WIDTH, LINES_HEIGHT, LINES_LEFT, LINES_BOTTOM, LINES_RIGHT = 640, 240, 56, 28, 36
 
 
 def lines(periods: list[str], series: list[tuple[str, list[float | None]]], unit: str) -> str:
@@ -96,7 +96,7 @@ def lines(periods: list[str], series: list[tuple[str, list[float | None]]], unit
     if not periods or not values:
         return ""
     top = max(values) or 1
-    plot_width, plot_height = LINES_WIDTH - LINES_LEFT - 10, LINES_HEIGHT - LINES_BOTTOM - 10
+    plot_width, plot_height = LINES_WIDTH - LINES_LEFT - LINES_RIGHT, LINES_HEIGHT - LINES_BOTTOM - 10
     step = plot_width / max(1, len(periods) - 1)
 
     def x(i: int) -> float:
@@ -107,7 +107,7 @@ def lines(periods: list[str], series: list[tuple[str, list[float | None]]], unit
 
     left, bottom = LINES_LEFT - 6, y(0)
     body = [
-        f'<line class="chart-axis" x1="{LINES_LEFT}" y1="{bottom}" x2="{LINES_WIDTH - 10}" y2="{bottom}"/>',
+        f'<line class="chart-axis" x1="{LINES_LEFT}" y1="{bottom}" x2="{LINES_WIDTH - LINES_RIGHT}" y2="{bottom}"/>',
         f'<text class="chart-label" x="{left}" y="{y(top) + 4}" text-anchor="end">{axis_value(top, unit)}</text>',
         f'<text class="chart-label" x="{left}" y="{bottom + 4}" text-anchor="end">0</text>',
     ]
@@ -149,7 +149,7 @@ def axis_value(value: float, unit: str) -> str:
     return f"{value * 100:.1f} %" if unit == "part" else f"{value:g}"
 
 
-NETWORK_SIZE, NETWORK_RADIUS = 560, 190
+NETWORK_WIDTH, NETWORK_HEIGHT, NETWORK_RADIUS = 760, 460, 180  # room for the labels on either side
 
 
 def network(center: tuple[str, str], around: list[tuple[str, str, int]], links: list[tuple[str, str, int]]) -> str:
@@ -159,21 +159,20 @@ def network(center: tuple[str, str], around: list[tuple[str, str, int]], links: 
     if not around:
         return ""
     most = max(n for _, _, n in around)
-    middle = NETWORK_SIZE / 2
-    places = {center[0]: (middle, middle)}
+    places = {center[0]: (NETWORK_WIDTH / 2, NETWORK_HEIGHT / 2)}
     for i, (name, _, _) in enumerate(around):
-        angle = 2 * math.pi * i / len(around) - math.pi / 2
-        places[name] = on_circle(middle, angle)
+        places[name] = on_circle(2 * math.pi * i / len(around) - math.pi / 2)
     strongest = max([n for _, _, n in links] + [most])
     edges = [edge(places[center[0]], places[name], n, most, "spoke") for name, _, n in around]
     edges += [edge(places[a], places[b], n, strongest, "between") for a, b, n in links if a in places and b in places]
     nodes = [node(center[0], center[1], places[center[0]], 16, "center")]
     nodes += [node(name, label, places[name], 5 + 9 * math.sqrt(n / most), "", n) for name, label, n in around]
-    return svg(NETWORK_SIZE, NETWORK_SIZE, f"Entités citées avec {center[0]}", "".join(edges + nodes))
+    return svg(NETWORK_WIDTH, NETWORK_HEIGHT, f"Entités citées avec {center[0]}", "".join(edges + nodes))
 
 
-def on_circle(middle: float, angle: float) -> tuple[float, float]:
-    return round(middle + NETWORK_RADIUS * math.cos(angle), 1), round(middle + NETWORK_RADIUS * math.sin(angle), 1)
+def on_circle(angle: float) -> tuple[float, float]:
+    x, y = NETWORK_WIDTH / 2 + NETWORK_RADIUS * math.cos(angle), NETWORK_HEIGHT / 2 + NETWORK_RADIUS * math.sin(angle)
+    return round(x, 1), round(y, 1)
 
 
 def edge(start: tuple[float, float], end: tuple[float, float], documents: int, most: int, kind: str) -> str:
@@ -186,7 +185,7 @@ def edge(start: tuple[float, float], end: tuple[float, float], documents: int, m
 
 def node(name: str, label: str, place: tuple[float, float], radius: float, kind: str, documents: int = 0) -> str:
     x, y = place
-    anchor = "middle" if kind == "center" else ("start" if x >= NETWORK_SIZE / 2 else "end")
+    anchor = "middle" if kind == "center" else ("start" if x >= NETWORK_WIDTH / 2 else "end")
     shift = 0 if kind == "center" else (radius + 4 if anchor == "start" else -radius - 4)
     tip = escape(f"{name} ({label})" + (f" : {documents} documents en commun" if documents else ""))
     href = "/entity/" + quote(name, safe="")
