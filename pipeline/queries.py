@@ -8,6 +8,8 @@ import difflib
 import json
 import re
 import sqlite3
+from collections import Counter, defaultdict
+from itertools import combinations
 
 from pipeline.gazetteer import LABELS, entity_key
 
@@ -68,6 +70,16 @@ def list_entities(
     return total, rows
 
 
+# The entities named in the most documents that name a given one: each (document, entity) pair once, read
+# from the index on mentions(doc_id, entity_id) (27 ms for Coorace at 100k chunks, 110 joining every mention).
+NAMED_WITH = (
+    "WITH mine AS (SELECT DISTINCT doc_id FROM mentions WHERE entity_id = ?), "
+    "pairs AS (SELECT DISTINCT m.doc_id, m.entity_id FROM mentions m JOIN mine USING (doc_id) WHERE m.entity_id != ?) "
+    "SELECT e.id, e.name, e.label, count(*) AS documents FROM pairs JOIN entities e ON e.id = pairs.entity_id "
+    "GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?"
+)
+
+
 def profile(db: sqlite3.Connection, entity_id: int, cooccurring: int = 20) -> dict:
     """Totals, counts by source and by month of publication, and the entities most often in the same documents."""
     totals = db.execute(
@@ -85,34 +97,31 @@ def profile(db: sqlite3.Connection, entity_id: int, cooccurring: int = 20) -> di
         "GROUP BY month ORDER BY month",
         (entity_id,),
     ).fetchall()
-    together = db.execute(
-        "SELECT e.name, e.label, count(DISTINCT other.doc_id) AS documents FROM mentions mine "
-        "JOIN mentions other ON other.doc_id = mine.doc_id AND other.entity_id != mine.entity_id "
-        "JOIN entities e ON e.id = other.entity_id WHERE mine.entity_id = ? "
-        "GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?",
-        (entity_id, cooccurring),
-    ).fetchall()
+    together = db.execute(NAMED_WITH, (entity_id, entity_id, cooccurring)).fetchall()
     return {"totals": totals, "by_source": by_source, "by_month": by_month, "cooccurring": together}
 
 
 def neighbourhood(db: sqlite3.Connection, entity_id: int, size: int = 12) -> tuple[list[sqlite3.Row], list[tuple]]:
     """The ``size`` entities most often named in the same documents as the entity (id, name, label, documents
-    shared), and how many documents each pair of them shares: (name, name, documents)."""
-    around = db.execute(
-        "SELECT e.id, e.name, e.label, count(DISTINCT other.doc_id) AS documents FROM mentions mine "
-        "JOIN mentions other ON other.doc_id = mine.doc_id AND other.entity_id != mine.entity_id "
-        "JOIN entities e ON e.id = other.entity_id WHERE mine.entity_id = ? "
-        "GROUP BY e.id ORDER BY documents DESC, e.name LIMIT ?",
-        (entity_id, size),
-    ).fetchall()
+    shared), and in how many of the entity's documents each pair of them is named together: (name, name,
+    documents)."""
+    around = db.execute(NAMED_WITH, (entity_id, entity_id, size)).fetchall()
     names = {row["id"]: row["name"] for row in around}
-    pairs = db.execute(
-        "WITH kept AS (SELECT DISTINCT doc_id, entity_id FROM mentions WHERE entity_id IN "
-        "(SELECT value FROM json_each(?))) SELECT a.entity_id, b.entity_id, count(*) FROM kept a "
-        "JOIN kept b ON a.doc_id = b.doc_id AND a.entity_id < b.entity_id GROUP BY 1, 2",
-        (json.dumps(list(names)),),
+    rows = db.execute(
+        "WITH mine AS (SELECT DISTINCT doc_id FROM mentions WHERE entity_id = ?) SELECT DISTINCT m.doc_id, "
+        "m.entity_id FROM mentions m JOIN mine USING (doc_id) WHERE m.entity_id IN (SELECT value FROM json_each(?))",
+        (entity_id, json.dumps(list(names))),
     )
-    return around, [(names[a], names[b], n) for a, b, n in pairs]
+    return around, [(names[a], names[b], n) for (a, b), n in pairs_together(rows).items()]
+
+
+def pairs_together(rows) -> Counter:
+    """(entity, entity) -> documents naming both, from distinct (document, entity) rows; counted here, where
+    SQLite would join the rows with themselves without an index."""
+    named: dict[str, list[int]] = defaultdict(list)
+    for doc_id, entity in rows:
+        named[doc_id].append(entity)
+    return Counter(pair for entities in named.values() for pair in combinations(sorted(entities), 2))
 
 
 def cooccurrence(
@@ -152,12 +161,8 @@ def cooccurrence(
         "ORDER BY top.documents DESC, e.name",
         params,
     ).fetchall()
-    edges = db.execute(
-        kept + "SELECT a.entity_id, b.entity_id, count(*) AS n FROM kept a JOIN kept b "
-        "ON a.doc_id = b.doc_id AND a.entity_id < b.entity_id GROUP BY 1, 2 HAVING n >= ?",
-        [*params, least],
-    ).fetchall()
-    return nodes, [tuple(edge) for edge in edges]
+    together = pairs_together(db.execute(kept + "SELECT doc_id, entity_id FROM kept", params))
+    return nodes, [(a, b, n) for (a, b), n in sorted(together.items()) if n >= least]
 
 
 def documents_of(db: sqlite3.Connection, entity_id: int, limit: int, offset: int) -> list[sqlite3.Row]:
