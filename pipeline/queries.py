@@ -124,6 +124,25 @@ def pairs_together(rows) -> Counter:
     return Counter(pair for entities in named.values() for pair in combinations(sorted(entities), 2))
 
 
+def source_and_dates(
+    sources: list[str], date_from: str | None, date_to: str | None, table: str = ""
+) -> tuple[list[str], list]:
+    """SQL conditions, with their parameters, on documents' source and publication date (YYYY[-MM[-DD]], the
+    end of ``date_to``'s year or month included); ``table`` names the documents table's alias."""
+    column = f"{table}." if table else ""
+    where, params = [], []
+    if sources:
+        where.append(f"{column}source IN ({', '.join('?' * len(sources))})")
+        params += sources
+    if date_from:
+        where.append(f"{column}published >= ?")
+        params.append(date_from)
+    if date_to:
+        where.append(f"substr({column}published, 1, ?) <= ?")
+        params += [len(date_to), date_to]
+    return where, params
+
+
 def cooccurrence(
     db: sqlite3.Connection,
     sources: list[str],
@@ -136,16 +155,7 @@ def cooccurrence(
     """The co-occurrence graph of the documents within the filters: its ``most`` entities of these ``labels``
     named in at least ``least`` documents (id, name, label, documents), and each pair of them named together
     in at least ``least`` documents (id, id, documents)."""
-    where, params = ["1 = 1"], []
-    if sources:
-        where.append(f"d.source IN ({', '.join('?' * len(sources))})")
-        params += sources
-    if date_from:
-        where.append("d.published >= ?")
-        params.append(date_from)
-    if date_to:
-        where.append("substr(d.published, 1, ?) <= ?")
-        params += [len(date_to), date_to]
+    where, params = source_and_dates(sources, date_from, date_to, "d")
     where.append(f"e.label IN ({', '.join('?' * len(labels))})")
     params += labels
     kept = (
@@ -219,17 +229,11 @@ def documents_matching(
     an ISO UTC time), or None when nothing filters."""
     if not (sources or date_from or date_to or entities or exclude_gone or kinds or languages or seen_since):
         return None
-    where, params = ["1 = 1"], []
-    for column, values in (("source", sources), ("kind", kinds), ("language", languages)):
+    where, params = source_and_dates(sources, date_from, date_to)  # at least one condition follows
+    for column, values in (("kind", kinds), ("language", languages)):
         if values:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params += values
-    if date_from:
-        where.append("published >= ?")
-        params.append(date_from)
-    if date_to:
-        where.append("substr(published, 1, ?) <= ?")
-        params += [len(date_to), date_to]
     if exclude_gone:
         where.append("gone = 0")
     if seen_since:

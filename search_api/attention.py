@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pipeline.analysis import query_terms
 from pipeline.keywords import KeywordIndex
+from pipeline.queries import source_and_dates
 from pipeline.store import Store
 
 INTERVALS = ("week", "month")
@@ -103,17 +104,10 @@ def documents_by_period(
     store: Store, interval: str, sources: list[str], date_from: str | None, date_to: str | None
 ) -> dict[str, tuple[str, str | None]]:
     """Document id -> (source, period or None) of the documents within the filters."""
-    where, params = ["1 = 1"], []
-    if sources:
-        where.append(f"source IN ({', '.join('?' * len(sources))})")
-        params += sources
-    if date_from:
-        where.append("published >= ?")
-        params.append(date_from)
-    if date_to:
-        where.append("substr(published, 1, ?) <= ?")
-        params += [len(date_to), date_to]
-    rows = store.db.execute(f"SELECT id, source, published FROM documents WHERE {' AND '.join(where)}", params)
+    where, params = source_and_dates(sources, date_from, date_to)
+    rows = store.db.execute(
+        f"SELECT id, source, published FROM documents WHERE {' AND '.join(['1 = 1', *where])}", params
+    )
     return {doc_id: (source, period_of(published, interval)) for doc_id, source, published in rows}
 
 
