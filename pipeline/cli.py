@@ -131,8 +131,8 @@ def include(
     then_process: Annotated[bool, typer.Option("--process/--no-process", help="Process it now.")] = True,
 ) -> None:
     """Make a skipped page a document whatever the article rule says, and keep it so on later runs."""
+    from pipeline.batch import document_id
     from pipeline.locks import Busy, data_lock
-    from pipeline.run import document_id
     from pipeline.store import Store
     from pipeline.urls import canonical_url
 

@@ -1,5 +1,9 @@
 """Incremental processing: new or changed archived pages become documents, entities, chunks and vectors.
 
+``Processor`` is the one writer of the store and the indexes: it finds what changed, has each batch made ready
+(``pipeline.batch``, on this thread, then embedded on another), puts documents in their duplicate clusters and
+writes batches one at a time, in order.
+
 Ids are deterministic (document id from the URL, chunk id = document id + index) and a document is
 written to the index before the store records its content hash, so a killed run resumes where it
 stopped and re-running never duplicates anything.
@@ -7,7 +11,6 @@ stopped and re-running never duplicates anything.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import logging
@@ -17,50 +20,23 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
 
-import numpy as np
-
-from pipeline import curation, nlp
-from pipeline.chunk import chunk_spans
+from pipeline import curation
+from pipeline.batch import Batch, BatchMaker, chunk_metadata, document_id
 from pipeline.config import Settings
 from pipeline.curation import Curation
 from pipeline.dedup import DuplicateFinder, to_blob
 from pipeline.embed import Embedder, get_embedder
-from pipeline.extract import (
-    Extracted,
-    ExtractionError,
-    extract_html,
-    extract_json_document,
-    extract_pdf,
-    extract_plain_text,
-)
 from pipeline.gazetteer import load_gazetteer
 from pipeline.index import DocumentVectors, VectorIndex
-from pipeline.ingest import JSON_DOCUMENT
 from pipeline.keywords import KeywordIndex
-from pipeline.language import detect_language
 from pipeline.listings import listed_pages
 from pipeline.locks import data_lock
-from pipeline.pagekind import Page, PageSignals, Thresholds, Verdict, judge
-from pipeline.store import ChunkRow, Document, Mention, Skip, Store
-from pipeline.warc import RawPage, latest_records, read_body
+from pipeline.store import Document, Skip, Store
+from pipeline.warc import RawPage, latest_records
 
 log = logging.getLogger(__name__)
 BATCH_DOCS = 16
 GONE_UNPROCESSED = "gone before it was processed"
-
-
-@dataclass
-class Prepared:
-    """A batch's documents with their chunks, mentions and duplicate signatures, before embedding."""
-
-    docs: list[Document]
-    chunks: list[list[ChunkRow]]
-    mentions: list[list[Mention]]
-    signatures: list[bytes | None]
-
-    def inputs(self) -> list[str]:
-        """What the encoder reads of each chunk: its document's title, then its text."""
-        return [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(self.docs, self.chunks, strict=True) for c in cs]
 
 
 @dataclass
@@ -71,87 +47,10 @@ class RunReport:
         self.counts[what] += n
 
 
-def document_id(key: str) -> str:
-    """Stable id from the page's canonical URL."""
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-def extract(page: RawPage, body: bytes) -> tuple[str, Extracted]:
-    """(kind, extracted): PDF sniffed from the body, ingested text and JSON by their type, else HTML."""
-    if body[:5] == b"%PDF-":
-        return "pdf", extract_pdf(body)
-    if not body.strip():
-        raise ExtractionError("empty body")
-    if page.content_type.startswith(JSON_DOCUMENT):
-        return "text", extract_json_document(body)
-    if page.content_type.startswith("text/plain"):
-        return "text", extract_plain_text(body)
-    return "html", extract_html(body, page.url, page.content_type)
-
-
-def page_verdict(
-    page: RawPage, kind: str, extracted: Extracted, listed: set[str], included: set[str], limits: Thresholds
-) -> Verdict:
-    """Whether an extracted archived page is a document; ``listed`` are the canonical URLs in feeds and news
-    sitemaps, ``included`` the ids an analyst forced in."""
-    facts = Page(
-        url=page.url,
-        kind=kind,
-        words=extracted.words,
-        link_density=extracted.link_density,
-        signals=extracted.signals or PageSignals(),
-        listed=page.key in listed,
-        given=page.given,
-        included=document_id(page.key) in included,
-    )
-    return judge(facts, limits)
-
-
-def to_document(page: RawPage, kind: str, extracted: Extracted) -> Document:
-    return Document(
-        id=document_id(page.key),
-        url=page.url,
-        source=page.source,
-        kind=kind,
-        text=extracted.text,
-        raw_hash=page.raw_hash,
-        title=extracted.title,
-        author=extracted.author,
-        published=extracted.published,
-        sitename=extracted.sitename,
-        description=extracted.description,
-        fetched_at=page.fetched_at,
-        warc_file=page.warc_file,
-        warc_offset=page.offset,
-        language=detect_language(extracted.text),
-        no_text=int(extracted.no_text),
-        tags=json.dumps(extracted.tags, ensure_ascii=False) if extracted.tags else None,
-    )
-
-
-def chunk_rows(doc: Document) -> list[ChunkRow]:
-    return [
-        ChunkRow(f"{doc.id}:{i}", i, start, end, doc.text[start:end])
-        for i, (start, end) in enumerate(chunk_spans(doc.text))
-    ]
-
-
-def chunk_metadata(doc: Document, chunk: ChunkRow) -> dict:
-    published = int(doc.published.replace("-", "")[:8]) if doc.published else 0
-    return {
-        "doc_id": doc.id,
-        "source": doc.source,
-        "kind": doc.kind,
-        "language": doc.language or "",
-        "idx": chunk.idx,
-        "published": published,  # yyyymmdd as a number, 0 when unknown: sortable and comparable in filters
-    }
-
-
 class Processor:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings, self.embedder = settings, embedder
-        self.nlp = nlp.load_nlp(settings.spacy_model, str(settings.gazetteer))
+        self.maker = BatchMaker(settings, embedder)
         self.curation = Curation.load(settings.curation)
         self.store = Store(settings.store_db, curation=self.curation)
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
@@ -159,8 +58,8 @@ class Processor:
         self.keywords = KeywordIndex(settings)
         self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()
-        self.limits = settings.article_thresholds
-        self.rule = "/".join(str(v) for v in astuple(self.limits))  # skips judged by other thresholds are redone
+        # the thresholds that judged a skip: pages skipped under other ones are judged again
+        self.rule = "/".join(str(v) for v in astuple(settings.article_thresholds))
         self.listed: set[str] = set()
         self.included: set[str] = set()
         for change, n in self.keywords.sync(self.store).items():
@@ -206,41 +105,14 @@ class Processor:
         """Each batch prepared (extraction, NLP) on this thread while the one before is embedded on another;
         batches are written one at a time, in order, on this thread, so a kill leaves what it always left."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as embedding:
-            embedded: tuple[Prepared, Future] | None = None
+            embedded: Future | None = None
             for pages in batches:
                 batch = self.prepare(pages)
                 if embedded:
-                    self.write(embedded[0], embedded[1].result())
-                embedded = (batch, embedding.submit(self.embed, batch)) if batch else None
+                    self.write(embedded.result())
+                embedded = embedding.submit(self.maker.embed, batch) if batch else None
             if embedded:
-                self.write(embedded[0], embedded[1].result())
-
-    def tag(self, docs: list[Document]) -> list[list[Mention]]:
-        """Mentions of every document; documents not in French are kept but skip the French NER."""
-        french = [d for d in docs if d.language in (None, "fr")]
-        self.report.count("not French: no entities", len(docs) - len(french))
-        found, dropped = nlp.entities(self.nlp, [d.text for d in french], [d.published for d in french])
-        for reason, n in dropped.items():
-            self.report.count(f"entities dropped: {reason}", n)
-        by_id = {d.id: mentions for d, mentions in zip(french, found, strict=True)}
-        return [by_id.get(d.id, []) for d in docs]
-
-    def load(self, page: RawPage) -> Document | None:
-        """The page's document, or None when it is no document (the reason is counted and stored)."""
-        try:
-            kind, extracted = extract(page, read_body(self.settings.raw_dir, page))
-        except ExtractionError as exc:
-            self.skip(page, str(exc), None)
-            return None
-        if extracted.no_text:
-            self.report.count("stored without text: PDF has no text layer")
-            return to_document(page, kind, extracted)
-        verdict = page_verdict(page, kind, extracted, self.listed, self.included, self.limits)
-        if not verdict.keep:
-            self.skip(page, verdict.reason, extracted.words)
-            return None
-        self.report.count(f"kept: {verdict.reason}")
-        return to_document(page, kind, extracted)
+                self.write(embedded.result())
 
     def skip(self, page: RawPage, reason: str, words: int | None) -> None:
         """Count the skip and remember it, so that the same body is not extracted again."""
@@ -260,25 +132,21 @@ class Processor:
             self.report.count("duplicates found")
         return to_blob(signature)
 
-    def prepare(self, pages: list[RawPage]) -> Prepared | None:
-        """Extraction, duplicate clusters, entities and chunks of a batch: everything but its vectors."""
-        docs = [doc for doc in map(self.load, pages) if doc is not None]
-        log.info("extracted %d of %d pages", len(docs), len(pages))
-        if not docs:
+    def prepare(self, pages: list[RawPage]) -> Batch | None:
+        """A batch made ready but for its vectors, what it skipped recorded, its documents put in their
+        duplicate clusters (the one state batches share, kept here); None when it holds no document."""
+        batch = self.maker.prepare(pages, self.listed, self.included)
+        self.report.counts.update(batch.counts)
+        for skipped in batch.skipped:
+            self.skip(skipped.page, skipped.reason, skipped.words)
+        if not batch.docs:
             return None
-        signatures = [self.cluster(doc) for doc in docs]
-        mentions = self.tag(docs)
-        log.info("tagged %d documents", len(docs))
-        return Prepared(docs, [chunk_rows(d) for d in docs], mentions, signatures)
+        batch.signatures = [self.cluster(doc) for doc in batch.docs]
+        return batch
 
-    def embed(self, batch: Prepared) -> np.ndarray:
-        inputs = batch.inputs()
-        vectors = self.embedder.passages(inputs) if inputs else np.zeros((0, self.embedder.dim), dtype=np.float32)
-        log.info("embedded %d chunks", len(vectors))
-        return vectors
-
-    def write(self, batch: Prepared, vectors: np.ndarray) -> None:
+    def write(self, batch: Batch) -> None:
         """A batch's vectors, then each document's store transaction, then its keyword rows."""
+        vectors = batch.vectors
         bounds = list(itertools.accumulate((len(c) for c in batch.chunks), initial=0))
         # Vectors first, then each document's store transaction: a crash in between leaves the documents
         # unrecorded in the store, so the next run processes them again and replaces their vectors.

@@ -37,11 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.batch import chunk_metadata, chunk_rows, document_id
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.dedup import text_hash
 from pipeline.gazetteer import load_gazetteer
 from pipeline.index import DocumentVectors
-from pipeline.run import chunk_metadata, chunk_rows, document_id
 from pipeline.store import ChunkRow, Document, Mention, Store
 
 BENCH_DIR = PROJECT_ROOT / "corpus" / "data" / "bench"
@@ -869,7 +869,7 @@ def cache_folder(chunks: int, model: str, random_vectors: bool = False) -> Path:
 
 
 def embedding_input(doc: Document, chunk: ChunkRow) -> str:
-    """What ``Processor.embed`` embeds for a chunk (``Prepared.inputs``)."""
+    """What ``BatchMaker.embed`` embeds for a chunk (``Batch.inputs``)."""
     return f"{doc.title or ''}\n{chunk.text}".strip()
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.sitehost import SiteHost
+from pipeline.batch import extract, page_verdict
 from pipeline.config import Settings
 from pipeline.extract import ExtractionError
 from pipeline.listings import listed_pages
-from pipeline.run import extract, page_verdict
 from pipeline.warc import latest_records, read_body
 from tests.bench import sitegen
 from tests.tests_support import FIXTURES, run_ess

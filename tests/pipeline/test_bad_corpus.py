@@ -132,7 +132,7 @@ EXTRACT_ALL = (
 from collections import Counter
 from pipeline.config import Settings
 from pipeline.extract import ExtractionError
-from pipeline.run import extract
+from pipeline.batch import extract
 from pipeline.warc import latest_pages, read_body
 settings, outcomes = Settings(), Counter()
 for page in latest_pages(settings.raw_dir).values():

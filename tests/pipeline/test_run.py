@@ -7,9 +7,10 @@ import shutil
 
 import pytest
 
+from pipeline.batch import document_id
 from pipeline.index import IndexMismatch, VectorIndex
 from pipeline.locks import Busy, data_lock
-from pipeline.run import document_id, process
+from pipeline.run import process
 from pipeline.store import Store
 
 
@@ -94,6 +95,9 @@ def test_a_store_older_than_schema_versions_gets_an_error_line_not_a_traceback(t
     assert "Traceback" not in done.stderr
 
 
+PROCESSING_LOGGERS = ("pipeline.run", "pipeline.batch")
+
+
 def test_batches_are_embedded_on_another_thread_while_the_next_is_prepared(processed, tmp_path, monkeypatch, caplog):
     import pipeline.run
 
@@ -101,9 +105,9 @@ def test_batches_are_embedded_on_another_thread_while_the_next_is_prepared(proce
     copy = settings.model_copy(update={"data_dir": tmp_path})
     shutil.copytree(settings.raw_dir, copy.raw_dir)
     monkeypatch.setattr(pipeline.run, "BATCH_DOCS", 3)
-    with caplog.at_level("INFO", logger="pipeline.run"):
+    with caplog.at_level("INFO", logger="pipeline"):
         report = process(copy)
-    steps = [(r.getMessage().split()[0], r.threadName) for r in caplog.records if r.name == "pipeline.run"]
+    steps = [(r.getMessage().split()[0], r.threadName) for r in caplog.records if r.name in PROCESSING_LOGGERS]
     assert {thread for step, thread in steps if step == "embedded"} == {"embed_0"}
     assert {thread for step, thread in steps if step in ("extracted", "indexed", "stored")} == {"MainThread"}
     order = [step for step, _ in steps]
