@@ -8,11 +8,12 @@ between batches, it is the unit of work other processes can take on.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -61,6 +62,32 @@ class Batch:
     def inputs(self) -> list[str]:
         """What the encoder reads of each chunk: its document's title, then its text."""
         return [f"{d.title or ''}\n{c.text}".strip() for d, cs in zip(self.docs, self.chunks, strict=True) for c in cs]
+
+
+def batch_to_json(batch: Batch) -> dict:
+    """The batch as JSON values, vectors as base64 float32: what a worker sends back through the broker."""
+    vectors = batch.vectors if batch.vectors is not None else np.zeros((0, 0), dtype=np.float32)
+    return {
+        "docs": [asdict(doc) for doc in batch.docs],
+        "chunks": [[asdict(chunk) for chunk in chunks] for chunks in batch.chunks],
+        "mentions": [[asdict(mention) for mention in mentions] for mentions in batch.mentions],
+        "skipped": [{"page": asdict(s.page), "reason": s.reason, "words": s.words} for s in batch.skipped],
+        "counts": dict(batch.counts),
+        "vectors": base64.b64encode(vectors.astype(np.float32).tobytes()).decode("ascii"),
+        "shape": list(vectors.shape),
+    }
+
+
+def batch_from_json(data: dict) -> Batch:
+    vectors = np.frombuffer(base64.b64decode(data["vectors"]), dtype=np.float32).reshape(data["shape"])
+    return Batch(
+        docs=[Document(**doc) for doc in data["docs"]],
+        chunks=[[ChunkRow(**chunk) for chunk in chunks] for chunks in data["chunks"]],
+        mentions=[[Mention(**mention) for mention in mentions] for mentions in data["mentions"]],
+        skipped=[Skipped(RawPage(**s["page"]), s["reason"], s["words"]) for s in data["skipped"]],
+        counts=Counter(data["counts"]),
+        vectors=vectors if len(vectors) else None,
+    )
 
 
 class BatchMaker:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -49,6 +50,9 @@ def process(
         bool,
         typer.Option("--rebuild", "--reindex", help="Re-derive the store and the vector index from the raw archive."),
     ] = False,
+    distributed: Annotated[
+        bool, typer.Option(help="Have `ess worker` processes make the batches (ESS_BROKER_URL); write them here.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -59,22 +63,44 @@ def process(
     settings = Settings()
     try:  # the lock first: a second run refuses at once, before seconds of loading spaCy and torch
         with data_lock(settings.data_dir, "process"):
-            report = process_under_lock(settings, rebuild)
+            report = process_under_lock(settings, rebuild, distributed)
     except Busy as exc:
         fail(str(exc))
     counts = dict(sorted(report.counts.items()))
     typer.echo(json.dumps(counts, indent=1) if as_json else "\n".join(f"{k}: {v}" for k, v in counts.items()))
 
 
-def process_under_lock(settings: Settings, rebuild: bool):
+def process_under_lock(settings: Settings, rebuild: bool, distributed: bool = False):
     from pipeline.index import IndexMismatch
     from pipeline.run import process_locked
     from pipeline.schema import SchemaError
 
+    failures: tuple[type[Exception], ...] = (IndexMismatch, SchemaError)
+    if distributed:
+        from pipeline.workers import BatchFailed, BrokerUnavailable
+
+        failures += (BrokerUnavailable, BatchFailed)
     try:
-        return process_locked(settings, rebuild)
-    except (IndexMismatch, SchemaError) as exc:
+        return process_locked(settings, rebuild, distributed)
+    except failures as exc:
         fail(str(exc))
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Batches made at once (processes); one per core.")] = 1,
+) -> None:
+    """Make batches for `ess process --distributed` from the broker at ESS_BROKER_URL, until stopped."""
+    import socket
+
+    settings = Settings()
+    if not settings.broker_url:
+        fail("`ess worker` needs a broker: set ESS_BROKER_URL (redis://host:port/db)")
+    from pipeline.workers import QUEUE
+    from pipeline.workers import app as workers
+
+    name = f"ess-{socket.gethostname()}-{os.getpid()}"
+    workers.worker_main(["worker", f"--concurrency={concurrency}", "-Q", QUEUE, "-n", name, "--loglevel=INFO"])
 
 
 @app.command()

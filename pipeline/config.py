@@ -121,6 +121,18 @@ class Settings(BaseSettings):
         "younger than this many days; 0 asks every known page.",
     )
     warc_max_mb: int = Field(100, ge=1, description="Size at which the crawler starts a new WARC file, in MB.")
+    batch_documents: int = Field(
+        16, ge=1, description="Archived pages per processing batch (extracted, tagged, embedded and written together)."
+    )
+    broker_url: str | None = Field(
+        None, description="Redis URL of the Celery broker for `ess worker` and `ess process --distributed`."
+    )
+    batch_timeout_seconds: int = Field(
+        600, ge=1, description="A batch a worker has not returned in this time is sent again (its worker lost)."
+    )
+    batches_in_flight: int = Field(
+        8, ge=1, description="Batches `ess process --distributed` sends ahead of the one it waits for."
+    )
     redis_url: str | None = Field(
         None, description="Redis URL of a shared crawl frontier (scrapy-redis); unset means a local frontier."
     )

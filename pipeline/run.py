@@ -35,7 +35,6 @@ from pipeline.store import Document, Skip, Store
 from pipeline.warc import RawPage, latest_records
 
 log = logging.getLogger(__name__)
-BATCH_DOCS = 16
 GONE_UNPROCESSED = "gone before it was processed"
 
 
@@ -48,9 +47,10 @@ class RunReport:
 
 
 class Processor:
-    def __init__(self, settings: Settings, embedder: Embedder):
-        self.settings, self.embedder = settings, embedder
-        self.maker = BatchMaker(settings, embedder)
+    def __init__(self, settings: Settings, embedder: Embedder, distributed: bool = False):
+        """``distributed``: batches are made by `ess worker` processes (``pipeline.workers``), not here."""
+        self.settings, self.embedder, self.distributed = settings, embedder, distributed
+        self.maker = None if distributed else BatchMaker(settings, embedder)
         self.curation = Curation.load(settings.curation)
         self.store = Store(settings.store_db, curation=self.curation)
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
@@ -94,7 +94,12 @@ class Processor:
             else:
                 self.skip(page, GONE_UNPROCESSED, None)
         todo = [p for p in todo if not p.gone]
-        self.process_overlapped([todo[start : start + BATCH_DOCS] for start in range(0, len(todo), BATCH_DOCS)])
+        size = self.settings.batch_documents
+        batches = [todo[start : start + size] for start in range(0, len(todo), size)]
+        if self.distributed:
+            self.process_distributed(batches)
+        else:
+            self.process_overlapped(batches)
         self.store.name_entities()
         curation.apply(self.store.db, self.curation)  # the gazetteer's names and types were written again
         self.store.close()
@@ -132,10 +137,22 @@ class Processor:
             self.report.count("duplicates found")
         return to_blob(signature)
 
+    def process_distributed(self, batches: list[list[RawPage]]) -> None:
+        """Batches made by the workers, received and written one at a time, in the order they were sent."""
+        from pipeline.workers import Dispatcher
+
+        for batch in Dispatcher(self.settings, self.listed, self.included).results(batches):
+            if self.absorb(batch) is not None:
+                self.write(batch)
+                self.report.count("batches made by workers")
+
     def prepare(self, pages: list[RawPage]) -> Batch | None:
-        """A batch made ready but for its vectors, what it skipped recorded, its documents put in their
-        duplicate clusters (the one state batches share, kept here); None when it holds no document."""
-        batch = self.maker.prepare(pages, self.listed, self.included)
+        """A batch made ready here but for its vectors (``absorb``); None when it holds no document."""
+        return self.absorb(self.maker.prepare(pages, self.listed, self.included))
+
+    def absorb(self, batch: Batch) -> Batch | None:
+        """What a made batch skipped recorded, its counts added, its documents put in their duplicate clusters
+        (the one state batches share, kept here); None when it holds no document."""
         self.report.counts.update(batch.counts)
         for skipped in batch.skipped:
             self.skip(skipped.page, skipped.reason, skipped.words)
@@ -170,13 +187,14 @@ class Processor:
         log.info("keyword rows of %d documents", len(batch.docs))
 
 
-def process(settings: Settings, rebuild: bool = False) -> RunReport:
-    """Process what changed; ``rebuild`` re-derives the store and the vector index from the raw archive."""
+def process(settings: Settings, rebuild: bool = False, distributed: bool = False) -> RunReport:
+    """Process what changed; ``rebuild`` re-derives the store and the vector index from the raw archive;
+    ``distributed`` has `ess worker` processes make the batches."""
     with data_lock(settings.data_dir, "process"):
-        return process_locked(settings, rebuild)
+        return process_locked(settings, rebuild, distributed)
 
 
-def process_locked(settings: Settings, rebuild: bool = False) -> RunReport:
+def process_locked(settings: Settings, rebuild: bool = False, distributed: bool = False) -> RunReport:
     """``process`` for a caller that already holds the data-directory lock. A rebuild keeps when each document
     was first seen (what watched searches call new), not the time of the rebuild."""
     if rebuild:
@@ -185,7 +203,7 @@ def process_locked(settings: Settings, rebuild: bool = False) -> RunReport:
         KeywordIndex.drop(settings)
         for path in settings.data_dir.glob(settings.store_db.name + "*"):  # the database, its WAL and SHM
             path.unlink()
-    report = Processor(settings, get_embedder(settings)).run()
+    report = Processor(settings, get_embedder(settings), distributed).run()
     restore_first_seen(settings)
     return report
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -84,3 +85,65 @@ def chantier_documents(count: int) -> str:
         for n in range(count)
     ]
     return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+
+
+@contextmanager
+def redis_server(folder: Path) -> Iterator[str]:
+    """A real redis-server on a free loopback port, persisting nothing; yields its URL. Skips the test where
+    redis-server is not installed."""
+    import pytest
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
+    port = free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def snapshot(settings, embedder) -> dict:
+    """What a processed data directory holds: ids of documents, chunks, vectors and keyword rows, clusters, the
+    number of mentions, and whether the three stores agree."""
+    from pipeline.consistency import compare
+    from pipeline.index import VectorIndex
+    from pipeline.keywords import KeywordIndex
+    from pipeline.store import Store
+
+    store = Store(settings.store_db, readonly=True)
+    db = store.db
+    state = {
+        "documents": sorted(r[0] for r in db.execute("SELECT id FROM documents")),
+        "chunks": sorted(r[0] for r in db.execute("SELECT id FROM chunks")),
+        "mentions": db.execute("SELECT count(*) FROM mentions").fetchone()[0],
+        "clusters": sorted(tuple(r) for r in db.execute("SELECT id, cluster FROM documents")),
+        "vectors": sorted(VectorIndex(settings, embedder.name, embedder.dim).ids()),
+    }
+    keywords = KeywordIndex(settings)
+    state["keyword rows"] = sorted(chunk for chunk, _ in store.chunks_at(sorted(keywords.rowids())).values())
+    agreement = compare(store, VectorIndex(settings, embedder.name, embedder.dim), keywords)
+    store.close()
+    state["agree"] = agreement.agree
+    return state
+
+
+def unprocessed_copy(processed, folder):
+    """The crawled archive of the fixture sites, without anything processed."""
+    settings = processed[0].model_copy(update={"data_dir": folder})
+    shutil.copytree(
+        processed[0].data_dir, folder, ignore=shutil.ignore_patterns("ess.sqlite*", "chroma", "keywords", "*.lock")
+    )
+    return settings

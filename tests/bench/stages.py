@@ -43,7 +43,6 @@ from pipeline.chunk import chunk_spans
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.extract import extract_html
 from pipeline.pagekind import Page, judge
-from pipeline.run import BATCH_DOCS
 from tests.bench.latency import quartiles
 
 DEMO = PROJECT_ROOT / "corpus" / "demo"
@@ -193,7 +192,8 @@ def indexing(rounds: int, chunks: int = INDEXED_CHUNKS, per_document: int = 4) -
     ids = [[f"{d}:{i}" for i in range(per_document)] for d in docs]
     meta = [[{"doc_id": d, "source": "bench", "kind": "html", "language": "fr", "idx": i, "published": 20250312}
              for i in range(per_document)] for d in docs]  # fmt: skip
-    batches = [range(s, min(s + BATCH_DOCS, len(docs))) for s in range(0, len(docs), BATCH_DOCS)]
+    size = Settings().batch_documents
+    batches = [range(s, min(s + size, len(docs))) for s in range(0, len(docs), size)]
 
     def ours() -> int:
         with tempfile.TemporaryDirectory() as tmp:
@@ -220,7 +220,7 @@ def indexing(rounds: int, chunks: int = INDEXED_CHUNKS, per_document: int = 4) -
                 )
         return chunks
 
-    return alternate(ours, bare, rounds) | {"unit": "chunks/s", "items": chunks, "batch": f"{BATCH_DOCS} documents"}
+    return alternate(ours, bare, rounds) | {"unit": "chunks/s", "items": chunks, "batch": f"{size} documents"}
 
 
 def run_stage(stage: str, site: Path, docs: int, rounds: int) -> dict:

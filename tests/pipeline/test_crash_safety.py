@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 
 import pytest
 
-from pipeline.consistency import compare
-from pipeline.index import VectorIndex
-from pipeline.keywords import KeywordIndex
-from pipeline.store import Store
-from tests_support import run_ess_async
+from tests_support import run_ess_async, snapshot, unprocessed_copy
 
 # (log line the kill follows, occurrence): after extraction, after NLP, after embedding, between a document's
 # vectors and its store transaction, after some documents were stored (before their keyword rows), and after a
@@ -27,33 +22,6 @@ KILL_POINTS = [
     ("stored", 5),
     ("keyword rows", 1),
 ]
-
-
-def snapshot(settings, embedder) -> dict:
-    store = Store(settings.store_db, readonly=True)
-    db = store.db
-    state = {
-        "documents": sorted(r[0] for r in db.execute("SELECT id FROM documents")),
-        "chunks": sorted(r[0] for r in db.execute("SELECT id FROM chunks")),
-        "mentions": db.execute("SELECT count(*) FROM mentions").fetchone()[0],
-        "clusters": sorted(tuple(r) for r in db.execute("SELECT id, cluster FROM documents")),
-        "vectors": sorted(VectorIndex(settings, embedder.name, embedder.dim).ids()),
-    }
-    keywords = KeywordIndex(settings)
-    state["keyword rows"] = sorted(chunk for chunk, _ in store.chunks_at(sorted(keywords.rowids())).values())
-    agreement = compare(store, VectorIndex(settings, embedder.name, embedder.dim), keywords)
-    store.close()
-    state["agree"] = agreement.agree
-    return state
-
-
-def unprocessed_copy(processed, folder):
-    """The crawled archive of the fixture sites, without anything processed."""
-    settings = processed[0].model_copy(update={"data_dir": folder})
-    shutil.copytree(
-        processed[0].data_dir, folder, ignore=shutil.ignore_patterns("ess.sqlite*", "chroma", "keywords", "*.lock")
-    )
-    return settings
 
 
 def kill_after(settings, line: str, occurrence: int) -> int:

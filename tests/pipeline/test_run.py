@@ -98,13 +98,10 @@ def test_a_store_older_than_schema_versions_gets_an_error_line_not_a_traceback(t
 PROCESSING_LOGGERS = ("pipeline.run", "pipeline.batch")
 
 
-def test_batches_are_embedded_on_another_thread_while_the_next_is_prepared(processed, tmp_path, monkeypatch, caplog):
-    import pipeline.run
-
+def test_batches_are_embedded_on_another_thread_while_the_next_is_prepared(processed, tmp_path, caplog):
     settings, first = processed
-    copy = settings.model_copy(update={"data_dir": tmp_path})
+    copy = settings.model_copy(update={"data_dir": tmp_path, "batch_documents": 3})
     shutil.copytree(settings.raw_dir, copy.raw_dir)
-    monkeypatch.setattr(pipeline.run, "BATCH_DOCS", 3)
     with caplog.at_level("INFO", logger="pipeline"):
         report = process(copy)
     steps = [(r.getMessage().split()[0], r.threadName) for r in caplog.records if r.name in PROCESSING_LOGGERS]

@@ -1,0 +1,134 @@
+"""Processing spread over Celery workers on a Redis broker: the workers make batches ready (``pipeline.batch``:
+extraction, the article rule, entities, chunks, vectors); the coordinator, ``ess process --distributed``, stays
+the one writer of the store and the indexes (``pipeline.run.Processor``).
+
+Shared between machines: the broker (``ESS_BROKER_URL``), the raw archive (a worker reads each page at the WARC
+file and offset the coordinator sends, under its own ``ESS_DATA_DIR``/raw: a network folder or a copy), and the
+same settings, encoder, spaCy model and gazetteer. Not shared: the store, the indexes and the crawl state, which
+only the coordinator opens.
+
+Pages and batches travel as JSON (vectors as base64 float32), never as pickles.
+
+Nothing lost, nothing twice: a task is acknowledged once its result is stored (``acks_late``) and put back when
+the worker process running it dies (``reject_on_worker_lost``); a batch whose result has not come within
+``ESS_BATCH_TIMEOUT_SECONDS`` (its machine lost) is sent again. Results are written by the coordinator only,
+one batch at a time and in order, under document and chunk ids: a batch made twice is written once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import asdict
+
+from celery import Celery
+from celery.exceptions import TimeoutError as CeleryTimeout
+from celery.result import AsyncResult
+from kombu.exceptions import OperationalError
+from redis import Redis
+from redis.exceptions import RedisError
+
+from pipeline.batch import Batch, BatchMaker, batch_from_json, batch_to_json
+from pipeline.config import Settings
+from pipeline.warc import RawPage
+
+log = logging.getLogger(__name__)
+QUEUE = "ess-batches"
+ATTEMPTS = 3  # sendings of one batch before the run stops
+
+
+def celery_app(broker_url: str | None) -> Celery:
+    """The Celery application of the coordinator and the workers (tasks and results in the same Redis)."""
+    app = Celery("ess", broker=broker_url, backend=broker_url)
+    app.conf.update(
+        task_serializer="json",  # pages and batches travel as JSON (``batch_to_json``), never as pickles
+        result_serializer="json",
+        accept_content=["json"],
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,  # a worker holds one batch at a time: a lost worker loses one batch
+        task_default_queue=QUEUE,
+        result_expires=24 * 3600,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=3,
+    )
+    app.task(name="ess.make_batch")(make_batch)
+    return app
+
+
+_maker: BatchMaker | None = None
+
+
+def make_batch(pages: list[dict], listed: list[str], included: list[str]) -> dict:
+    """One batch made ready on this worker (``batch_to_json``), its models loaded once per worker process."""
+    global _maker
+    if _maker is None:
+        from pipeline.embed import get_embedder
+
+        settings = Settings()
+        _maker = BatchMaker(settings, get_embedder(settings, threads=1))
+    log.info("batch of %d pages, first %s", len(pages), pages[0]["url"] if pages else "-")
+    batch = _maker.prepare([RawPage(**page) for page in pages], set(listed), set(included))
+    return batch_to_json(_maker.embed(batch) if batch.docs else batch)
+
+
+app = celery_app(os.environ.get("ESS_BROKER_URL"))  # what `ess worker` runs
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker does not answer; the message names it."""
+
+
+class BatchFailed(RuntimeError):
+    """A batch failed on a worker, or came back from none after every attempt; the message names it."""
+
+
+class Dispatcher:
+    """Sends batches to the workers and gives their results back in the order they were sent, with at most
+    ``in_flight`` batches sent and not yet received."""
+
+    def __init__(self, settings: Settings, listed: set[str], included: set[str]):
+        if not settings.broker_url:
+            raise BrokerUnavailable("distributed processing needs a broker: set ESS_BROKER_URL (redis://...)")
+        try:  # at once, rather than after Celery's own reconnection attempts
+            Redis.from_url(settings.broker_url, socket_connect_timeout=5, socket_timeout=5).ping()
+        except RedisError as exc:
+            raise BrokerUnavailable(f"cannot reach the broker at {settings.broker_url}: {exc}") from None
+        self.settings, self.app = settings, celery_app(settings.broker_url)
+        self.listed, self.included = sorted(listed), sorted(included)
+
+    def results(self, batches: list[list[RawPage]]) -> Iterator[Batch]:
+        sent: deque[tuple[int, list[RawPage], AsyncResult]] = deque()
+        for number, pages in enumerate(batches):
+            sent.append((number, pages, self.send(number, pages)))
+            if len(sent) >= self.settings.batches_in_flight:
+                yield self.receive(*sent.popleft())
+        while sent:
+            yield self.receive(*sent.popleft())
+
+    def send(self, number: int, pages: list[RawPage]) -> AsyncResult:
+        try:
+            rows = [asdict(page) for page in pages]
+            return self.app.send_task("ess.make_batch", args=(rows, self.listed, self.included), retry=False)
+        except (OperationalError, RedisError) as exc:
+            raise BrokerUnavailable(f"cannot reach the broker at {self.settings.broker_url}: {exc}") from None
+
+    def receive(self, number: int, pages: list[RawPage], result: AsyncResult) -> Batch:
+        """Batch ``number``'s result; sent again when none comes within the batch timeout."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                batch = batch_from_json(result.get(timeout=self.settings.batch_timeout_seconds))
+            except CeleryTimeout:
+                log.warning("batch %d (%s…): no result in %d s, attempt %d", number, pages[0].url,
+                            self.settings.batch_timeout_seconds, attempt)  # fmt: skip
+                result = self.send(number, pages)
+                continue
+            except (OperationalError, RedisError) as exc:
+                raise BrokerUnavailable(f"lost the broker at {self.settings.broker_url}: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - the worker's error, named with its batch
+                raise BatchFailed(f"batch {number} ({pages[0].url}…) failed on a worker: {exc!r}") from None
+            log.info("batch %d received: %d documents", number, len(batch.docs))
+            return batch
+        raise BatchFailed(f"batch {number} ({pages[0].url}…): no worker returned it in {ATTEMPTS} attempts")
