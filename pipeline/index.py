@@ -72,16 +72,25 @@ def forget_client(folder: Path) -> None:
 
 
 def disk_stamp(settings: Settings) -> int | None:
-    """When the files of the embedded index and of the keyword index last changed (None when there are none)."""
+    """When the files of the embedded index and of the keyword index last changed (None when there are none).
+    A file the writer removes between the listing and its stat (tantivy's temporary files) is passed over."""
     folders = [settings.keywords_dir] + ([] if settings.chroma_host else [settings.chroma_dir])
     stamps = [
-        entry.stat().st_mtime_ns
+        stamp
         for folder in folders
         if folder.is_dir()
         for entry in os.scandir(folder)
-        if entry.is_file()
+        if (stamp := modified(entry)) is not None
     ]
     return max(stamps, default=None)
+
+
+def modified(entry: os.DirEntry) -> int | None:
+    """A file's modification time, None for a folder or a file already gone."""
+    try:
+        return entry.stat().st_mtime_ns if entry.is_file() else None
+    except FileNotFoundError:
+        return None
 
 
 @contextmanager

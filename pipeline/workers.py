@@ -123,10 +123,17 @@ class Dispatcher:
             except CeleryTimeout:
                 log.warning("batch %d (%s…): no result in %d s, attempt %d", number, pages[0].url,
                             self.settings.batch_timeout_seconds, attempt)  # fmt: skip
+                result.revoke()  # a worker that receives the lost sending later skips it
                 result = self.send(number, pages)
                 continue
             except (OperationalError, RedisError) as exc:
                 raise BrokerUnavailable(f"lost the broker at {self.settings.broker_url}: {exc}") from None
+            except RuntimeError as exc:  # Celery's result consumer gave up reconnecting
+                if "result store" not in str(exc):
+                    raise
+                raise BrokerUnavailable(
+                    f"lost the broker at {self.settings.broker_url}: {' '.join(str(exc).split())}"
+                ) from None
             except Exception as exc:  # noqa: BLE001 - the worker's error, named with its batch
                 raise BatchFailed(f"batch {number} ({pages[0].url}…) failed on a worker: {exc!r}") from None
             log.info("batch %d received: %d documents", number, len(batch.docs))

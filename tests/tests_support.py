@@ -97,6 +97,7 @@ def redis_server(folder: Path) -> Iterator[str]:
     if server is None:
         pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
     port = free_port()
+    folder.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
         stdout=subprocess.DEVNULL,

@@ -3,7 +3,12 @@ coordinator writes them, and the result equals a single-process run."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
 import subprocess
+import time
 from contextlib import contextmanager
 
 import numpy as np
@@ -24,14 +29,21 @@ def workers(settings, broker: str, count: int, logs):
     """``count`` real `ess worker` processes on ``settings``' data directory (where they read the archive)."""
     command, env = ess_command(settings, "worker", ESS_BROKER_URL=broker)
     started = [
-        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{n}.log", "w"))
+        subprocess.Popen(
+            command,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(logs / f"worker{n}.log", "w"),
+            start_new_session=True,
+        )
         for n in range(count)
     ]
     try:
         yield started
     finally:
         for process in started:
-            process.terminate()
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
         for process in started:
             process.wait(timeout=60)
 
@@ -70,3 +82,44 @@ def test_without_a_broker_the_run_says_so_at_once(processed, tmp_path):
     assert unset.returncode == 1 and "ESS_BROKER_URL" in unset.stderr
     gone = run_ess(settings, "process", "--distributed", timeout=120, ESS_BROKER_URL="redis://127.0.0.1:9/0")
     assert gone.returncode == 1 and "cannot reach the broker at redis://127.0.0.1:9/0" in gone.stderr
+
+
+def test_a_batch_whose_worker_is_killed_is_made_by_another(processed, embedder, broker, tmp_path):
+    """One worker is killed (its whole process group, as a lost machine) while it makes a batch: the
+    coordinator sends that batch again after its timeout, the other worker makes it, and the result is the
+    single-process one."""
+    settings = unprocessed_copy(processed, tmp_path / "data")
+    command, env = ess_command(
+        settings, "process", "--distributed", "--json", ESS_BROKER_URL=broker, ESS_BATCH_TIMEOUT_SECONDS="30",
+        ESS_BATCH_DOCUMENTS="4",
+    )  # fmt: skip
+    with workers(settings, broker, 2, tmp_path) as started:
+        coordinator = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        victim = tmp_path / "worker0.log"
+        deadline = time.monotonic() + 120
+        while "batch of" not in victim.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "batch of" in victim.read_text(), "worker 0 never took a batch"
+        os.killpg(started[0].pid, signal.SIGKILL)
+        out, err = coordinator.communicate(timeout=600)
+    assert coordinator.returncode == 0, err[-3000:]
+    assert "no result in 30 s" in err and json.loads(out)["processed"] == processed[1].counts["processed"]
+    assert snapshot(settings, embedder) == snapshot(processed[0], embedder)
+
+
+def test_a_broker_stopped_mid_run_is_a_clear_error_and_a_rerun_finishes_the_work(processed, embedder, tmp_path):
+    settings = unprocessed_copy(processed, tmp_path / "data")
+    with redis_server(tmp_path / "gone") as lost:
+        command, env = ess_command(settings, "process", "--distributed", ESS_BROKER_URL=lost, ESS_BATCH_DOCUMENTS="2")
+        with workers(settings, lost, 1, tmp_path):
+            coordinator = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+            deadline = time.monotonic() + 120
+            while "batch of" not in (tmp_path / "worker0.log").read_text() and time.monotonic() < deadline:
+                time.sleep(0.2)
+    # the broker is gone: the coordinator says so and stops, with what it wrote kept
+    _, err = coordinator.communicate(timeout=300)
+    assert coordinator.returncode == 1 and re.search(f"(cannot reach|lost) the broker at {lost}", err), err[-2000:]
+    with redis_server(tmp_path / "back") as broker, workers(settings, broker, 1, tmp_path):
+        again = run_ess(settings, "process", "--distributed", timeout=600, ESS_BROKER_URL=broker)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert snapshot(settings, embedder) == snapshot(processed[0], embedder)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from pipeline.analysis import query_terms
-from pipeline.index import IndexCopies
+from pipeline.index import IndexCopies, disk_stamp
 from pipeline.keywords import KeywordIndex
 from pipeline.store import ChunkRow, Document, Store
 
@@ -129,3 +131,15 @@ def test_a_reader_reads_a_copy_and_a_missing_index_reads_empty(settings, store, 
 )
 def test_query_syntax_is_read_as_words(store, keywords, query, hits):
     assert sorted(found(store, keywords, query)) == hits
+
+
+def test_the_index_stamp_passes_over_a_file_removed_while_it_reads(tmp_path, monkeypatch, base_settings):
+    """tantivy removes its temporary files while readers look at the folder: the stamp is taken anyway."""
+    settings = base_settings.model_copy(update={"data_dir": tmp_path})
+    settings.keywords_dir.mkdir()
+    (settings.keywords_dir / "meta.json").write_text("{}")
+    (settings.keywords_dir / ".tmp-gone").write_text("")
+    listed = list(os.scandir(settings.keywords_dir))
+    (settings.keywords_dir / ".tmp-gone").unlink()
+    monkeypatch.setattr(os, "scandir", lambda folder: iter(listed))
+    assert disk_stamp(settings) == (settings.keywords_dir / "meta.json").stat().st_mtime_ns
