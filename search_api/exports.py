@@ -51,6 +51,7 @@ def download(body: bytes, media_type: str, filename: str) -> Response:
 
 def workbook(header: list[str], rows: Iterable[list], title: str) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Font
 
     book = Workbook()
@@ -61,16 +62,16 @@ def workbook(header: list[str], rows: Iterable[list], title: str) -> bytes:
         cell.font = Font(bold=True)
     for number, row in enumerate(rows, start=2):
         for column, value in enumerate(row, start=1):
-            typed_cell(sheet.cell(row=number, column=column), header[column - 1], value)
+            typed_cell(sheet.cell(row=number, column=column), header[column - 1], value, ILLEGAL_CHARACTERS_RE)
     sheet.freeze_panes = "A2"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def typed_cell(cell, column: str, value) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
+def typed_cell(cell, column: str, value, illegal: re.Pattern) -> None:
+    """``value`` into ``cell``: a full publication date as a date, text as text (without the characters a
+    workbook cannot hold, ``illegal``), numbers as they are."""
     if column == "published" and isinstance(value, str) and FULL_DATE.fullmatch(value):
         try:
             cell.value, cell.number_format = datetime.date.fromisoformat(value), "yyyy-mm-dd"
@@ -78,7 +79,7 @@ def typed_cell(cell, column: str, value) -> None:
         except ValueError:
             pass
     if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = illegal.sub("", value)
         cell.data_type = "s"  # "=..." stays text, not a formula
     else:
         cell.value = value
