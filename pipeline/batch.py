@@ -57,6 +57,7 @@ class Batch:
     skipped: list[Skipped] = field(default_factory=list)
     counts: Counter = field(default_factory=Counter)
     vectors: np.ndarray | None = None
+    embedded_by: str = ""  # the embedder's name, as the vector index records it
     signatures: list[bytes | None] = field(default_factory=list)  # MinHash, set by the writer's duplicate finder
 
     def inputs(self) -> list[str]:
@@ -75,6 +76,7 @@ def batch_to_json(batch: Batch) -> dict:
         "counts": dict(batch.counts),
         "vectors": base64.b64encode(vectors.astype(np.float32).tobytes()).decode("ascii"),
         "shape": list(vectors.shape),
+        "embedded_by": batch.embedded_by,
     }
 
 
@@ -86,7 +88,8 @@ def batch_from_json(data: dict) -> Batch:
         mentions=[[Mention(**mention) for mention in mentions] for mentions in data["mentions"]],
         skipped=[Skipped(RawPage(**s["page"]), s["reason"], s["words"]) for s in data["skipped"]],
         counts=Counter(data["counts"]),
-        vectors=vectors if len(vectors) else None,
+        vectors=vectors if data["embedded_by"] else None,
+        embedded_by=data["embedded_by"],
     )
 
 
@@ -144,6 +147,7 @@ class BatchMaker:
         inputs = batch.inputs()
         dim = self.embedder.dim
         batch.vectors = self.embedder.passages(inputs) if inputs else np.zeros((0, dim), dtype=np.float32)
+        batch.embedded_by = self.embedder.name
         log.info("embedded %d chunks", len(batch.vectors))
         return batch
 

@@ -47,14 +47,15 @@ class RunReport:
 
 
 class Processor:
-    def __init__(self, settings: Settings, embedder: Embedder, distributed: bool = False):
-        """``distributed``: batches are made by `ess worker` processes (``pipeline.workers``), not here."""
-        self.settings, self.embedder, self.distributed = settings, embedder, distributed
-        self.maker = None if distributed else BatchMaker(settings, embedder)
+    def __init__(self, settings: Settings, embedder: Embedder | None):
+        """Without an ``embedder``, batches are made by `ess worker` processes (``pipeline.workers``), not here:
+        this process then loads no model, and opens the vector index with the embedder the workers name."""
+        self.settings, self.distributed = settings, embedder is None
+        self.maker = BatchMaker(settings, embedder) if embedder else None
         self.curation = Curation.load(settings.curation)
         self.store = Store(settings.store_db, curation=self.curation)
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
-        self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True)
+        self.index = VectorIndex(settings, embedder.name, embedder.dim, create=True) if embedder else None
         self.keywords = KeywordIndex(settings)
         self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()
@@ -161,13 +162,20 @@ class Processor:
         batch.signatures = [self.cluster(doc) for doc in batch.docs]
         return batch
 
+    def vector_index(self, batch: Batch) -> VectorIndex:
+        """The vector index; opened on the first batch made by a worker, for the embedder the worker names (the
+        index refuses it if it was built by another)."""
+        if self.index is None:
+            self.index = VectorIndex(self.settings, batch.embedded_by, batch.vectors.shape[1], create=True)
+        return self.index
+
     def write(self, batch: Batch) -> None:
         """A batch's vectors, then each document's store transaction, then its keyword rows."""
         vectors = batch.vectors
         bounds = list(itertools.accumulate((len(c) for c in batch.chunks), initial=0))
         # Vectors first, then each document's store transaction: a crash in between leaves the documents
         # unrecorded in the store, so the next run processes them again and replaces their vectors.
-        self.index.replace_documents(
+        self.vector_index(batch).replace_documents(
             [
                 DocumentVectors(doc.id, [c.id for c in cs], vectors[a:b], [chunk_metadata(doc, c) for c in cs])
                 for doc, cs, (a, b) in zip(batch.docs, batch.chunks, itertools.pairwise(bounds), strict=True)
@@ -203,7 +211,7 @@ def process_locked(settings: Settings, rebuild: bool = False, distributed: bool 
         KeywordIndex.drop(settings)
         for path in settings.data_dir.glob(settings.store_db.name + "*"):  # the database, its WAL and SHM
             path.unlink()
-    report = Processor(settings, get_embedder(settings), distributed).run()
+    report = Processor(settings, None if distributed else get_embedder(settings)).run()
     restore_first_seen(settings)
     return report
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import asdict
@@ -26,12 +27,14 @@ from dataclasses import asdict
 from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeout
 from celery.result import AsyncResult
+from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 from redis import Redis
 from redis.exceptions import RedisError
 
 from pipeline.batch import Batch, BatchMaker, batch_from_json, batch_to_json
 from pipeline.config import Settings
+from pipeline.embed import embedder_name
 from pipeline.warc import RawPage
 
 log = logging.getLogger(__name__)
@@ -61,14 +64,20 @@ def celery_app(broker_url: str | None) -> Celery:
 _maker: BatchMaker | None = None
 
 
-def make_batch(pages: list[dict], listed: list[str], included: list[str]) -> dict:
-    """One batch made ready on this worker (``batch_to_json``), its models loaded once per worker process."""
+@worker_process_init.connect
+def load_models(**_) -> None:
+    """Each worker process loads its models when it starts, before it takes a batch, on one thread."""
     global _maker
-    if _maker is None:
-        from pipeline.embed import get_embedder
+    from pipeline.embed import get_embedder
 
-        settings = Settings()
-        _maker = BatchMaker(settings, get_embedder(settings, threads=1))
+    started = time.perf_counter()
+    settings = Settings()
+    _maker = BatchMaker(settings, get_embedder(settings, threads=1))
+    log.info("models loaded in %.1f s (%s): ready for batches", time.perf_counter() - started, _maker.embedder.name)
+
+
+def make_batch(pages: list[dict], listed: list[str], included: list[str]) -> dict:
+    """One batch made ready on this worker (``batch_to_json``)."""
     log.info("batch of %d pages, first %s", len(pages), pages[0]["url"] if pages else "-")
     batch = _maker.prepare([RawPage(**page) for page in pages], set(listed), set(included))
     return batch_to_json(_maker.embed(batch) if batch.docs else batch)
@@ -97,6 +106,7 @@ class Dispatcher:
         except RedisError as exc:
             raise BrokerUnavailable(f"cannot reach the broker at {settings.broker_url}: {exc}") from None
         self.settings, self.app = settings, celery_app(settings.broker_url)
+        self.embedder = embedder_name(settings)
         self.listed, self.included = sorted(listed), sorted(included)
 
     def results(self, batches: list[list[RawPage]]) -> Iterator[Batch]:
@@ -136,6 +146,11 @@ class Dispatcher:
                 ) from None
             except Exception as exc:  # noqa: BLE001 - the worker's error, named with its batch
                 raise BatchFailed(f"batch {number} ({pages[0].url}…) failed on a worker: {exc!r}") from None
+            if batch.docs and batch.embedded_by != self.embedder:
+                raise BatchFailed(
+                    f"batch {number} ({pages[0].url}…) was embedded by {batch.embedded_by} on a worker, not by "
+                    f"{self.embedder}: give the workers the same ESS_EMBEDDING_MODEL and ESS_EMBEDDING_ENGINE"
+                )
             log.info("batch %d received: %d documents", number, len(batch.docs))
             return batch
         raise BatchFailed(f"batch {number} ({pages[0].url}…): no worker returned it in {ATTEMPTS} attempts")

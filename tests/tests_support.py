@@ -93,16 +93,23 @@ def redis_server(folder: Path) -> Iterator[str]:
     redis-server is not installed."""
     import pytest
 
-    server = shutil.which("redis-server")
-    if server is None:
+    if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
+    with redis_process(folder) as (_, url):
+        yield url
+
+
+@contextmanager
+def redis_process(folder: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """``redis_server``'s process and URL, for a caller that reads the server's CPU time."""
     port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
     try:
         for _ in range(100):
             try:
@@ -110,7 +117,7 @@ def redis_server(folder: Path) -> Iterator[str]:
                 break
             except OSError:
                 time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield process, f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -25,9 +25,9 @@ def broker(tmp_path_factory):
 
 
 @contextmanager
-def workers(settings, broker: str, count: int, logs):
+def workers(settings, broker: str, count: int, logs, **variables: str):
     """``count`` real `ess worker` processes on ``settings``' data directory (where they read the archive)."""
-    command, env = ess_command(settings, "worker", ESS_BROKER_URL=broker)
+    command, env = ess_command(settings, "worker", ESS_BROKER_URL=broker, **variables)
     started = [
         subprocess.Popen(
             command,
@@ -123,3 +123,44 @@ def test_a_broker_stopped_mid_run_is_a_clear_error_and_a_rerun_finishes_the_work
         again = run_ess(settings, "process", "--distributed", timeout=600, ESS_BROKER_URL=broker)
     assert again.returncode == 0, again.stderr[-2000:]
     assert snapshot(settings, embedder) == snapshot(processed[0], embedder)
+
+
+def wait_for(log, text: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert text in log.read_text(), f"{log.name} never said {text!r}"
+
+
+def test_a_batch_whose_worker_process_dies_is_put_back_at_once(processed, embedder, broker, tmp_path):
+    """Only the process making a batch is killed (its worker stays up and starts another): the message goes
+    back to the queue at once (late acknowledgement, rejected on a lost worker), not after the batch timeout."""
+    settings = unprocessed_copy(processed, tmp_path / "data")
+    queue = broker.rsplit("/", 1)[0] + "/2"  # a database of its own: no message left by another test
+    with workers(settings, queue, 2, tmp_path) as started:
+        for n in range(2):
+            wait_for(tmp_path / f"worker{n}.log", "ready for batches")
+        command, env = ess_command(
+            settings, "process", "--distributed", "--json", ESS_BROKER_URL=queue, ESS_BATCH_DOCUMENTS="4"
+        )
+        coordinator = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(tmp_path / "worker0.log", "batch of")
+        child = int(subprocess.check_output(["pgrep", "-P", str(started[0].pid)], text=True).split()[0])
+        os.kill(child, signal.SIGKILL)
+        out, err = coordinator.communicate(timeout=300)
+        log = (tmp_path / "worker0.log").read_text()
+    assert coordinator.returncode == 0, err[-3000:]
+    assert "WorkerLostError" in log and "no result in" not in err, "put back by the worker, not resent on timeout"
+    assert json.loads(out)["processed"] == processed[1].counts["processed"]
+    assert snapshot(settings, embedder) == snapshot(processed[0], embedder)
+
+
+def test_a_worker_with_another_embedder_is_refused(processed, broker, tmp_path):
+    """Vectors of another model or engine never enter the index: the run stops and names both embedders."""
+    settings = unprocessed_copy(processed, tmp_path / "data")
+    queue = broker.rsplit("/", 1)[0] + "/3"
+    with workers(settings, queue, 1, tmp_path, ESS_EMBEDDING_ENGINE="torch"):
+        done = run_ess(settings, "process", "--distributed", timeout=600, ESS_BROKER_URL=queue)
+    assert done.returncode == 1
+    assert re.search(r"embedded by \S+ on a worker, not by \S+ \[onnx-int8\]", done.stderr), done.stderr[-2000:]
+    assert not settings.chroma_dir.exists(), "the coordinator opened no index for vectors it refused"
