@@ -3,12 +3,12 @@
     python -m tests.bench [--size N] [--only PART,...] [--report-only]
 
 Parts: crawl (and recrawl), stages (extraction, NLP, embedding, indexing beside their bare libraries),
-embedding (torch fp32 beside ONNX int8), endtoend (both cores vs one), latency (1k, 10k and 100k chunks), loadtest,
-indexcopy (a reader's private copy of a 100k-chunk index), keywords (SQLite FTS5 beside tantivy at 100k
-chunks), keywordlatency (keyword `/search` at 100k chunks, over random vectors: built in minutes). ``--size``
-is the number of synthetic article pages (default: the BENCH_SIZE environment variable, else 1000). A part
-that fails is recorded with
-its error and the others go on; results of parts not run this time are kept from the previous docs/bench.json.
+embedding (torch fp32 beside ONNX int8), endtoend (both cores vs one), workers (`ess process --distributed`: two
+workers pinned to a core each beside one), latency (1k, 10k and 100k chunks), loadtest, indexcopy (a reader's
+private copy of a 100k-chunk index), keywords (SQLite FTS5 beside tantivy at 100k chunks), keywordlatency
+(keyword `/search` at 100k chunks, over random vectors: built in minutes). ``--size`` is the number of synthetic
+article pages (default: the BENCH_SIZE environment variable, else 1000). A part that fails is recorded with its
+error and the others go on; results of parts not run this time are kept from the previous docs/bench.json.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ from tests.bench.sitegen import write_sites
 
 RESULTS = PROJECT_ROOT / "docs" / "bench.json"
 LATENCY_SIZES = (1_000, 10_000, 100_000)
-PARTS = ("crawl", "stages", "embedding", "endtoend", "latency", "loadtest", "indexcopy", "keywords", "keywordlatency")
+PARTS = (
+    "crawl", "stages", "embedding", "endtoend", "workers", "latency", "loadtest", "indexcopy", "keywords",
+    "keywordlatency",
+)  # fmt: skip
 LIBRARIES = ("scrapy", "trafilatura", "spacy", "sentence-transformers", "torch", "chromadb", "fastapi", "uvicorn")
 
 
@@ -72,6 +75,7 @@ def commands(size: int, site: Path) -> dict[str, list[tuple[str, ...]]]:
         "stages": [("tests.bench.stages", "--site", str(site), "--docs", "100", "--rounds", "10")],
         "embedding": [("tests.bench.embedding", "--passages", "300", "--rounds", "10", "--queries", "300")],
         "endtoend": [("tests.bench.endtoend", "--pages", "300", "--runs", "3")],
+        "workers": [("tests.bench.workers", "--pages", "300", "--runs", "3")],
         "latency": [("tests.bench.latency", "--chunks", str(n), "--queries", "200") for n in LATENCY_SIZES],
         "loadtest": [
             ("tests.bench.loadtest", "--synthetic", "10000", "--clients", "50", "--seconds", "60", "--workers", "2")

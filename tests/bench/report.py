@@ -147,6 +147,53 @@ def endtoend_section(e2e) -> str:
     )
 
 
+WORKER_SIDES = ("one worker, one core", "two workers, a core each")
+
+
+def workers_section(workers) -> str:
+    if why := failed(workers):
+        return f"Distributed processing: {why}."
+    header = ["run", "side", "documents", "chunks", "processing s", "docs/s", "CPU s: coordinator / workers / redis",
+              "coordinator share of CPU", "coordinator CPU ms per document", "worker PSS MB (main + pool)"]  # fmt: skip
+    rows = [
+        [n + 1, side, run["processed"], run["chunks"], run["seconds processing"], run["docs/s"],
+         " / ".join(str(v) for v in run["cpu seconds"].values()), run["coordinator share of CPU"],
+         run["coordinator CPU ms per document, processing"],
+         ", ".join(f"{w['PSS MB']} + {pool['PSS MB']}" for w in run["workers"] for pool in w["pool"])]
+        for n, pair in enumerate(workers["runs"]) for side, run in pair.items() if side != "ratio"
+    ]  # fmt: skip
+    medians = [[side, *(iqr(workers[side][k]) for k in ("docs/s", "docs/hour per worker",
+                "coordinator share of CPU", "coordinator cores busy"))] for side in WORKER_SIDES]  # fmt: skip
+    peak = max(pool["peak MB"] for pair in workers["runs"] for side in WORKER_SIDES
+               for w in pair[side]["workers"] for pool in w["pool"])  # fmt: skip
+    sizes = workers["runs"][0][WORKER_SIDES[0]]["sizes"]
+    return (
+        f"{len(workers['runs'])} runs per side, alternated, each into a fresh copy of the crawled archive of "
+        f"{workers['pages']} article pages: `ess process --distributed` over a local redis-server, its batches made "
+        "by `ess worker` processes pinned with `taskset` to a core each; the coordinator and redis-server are not "
+        "pinned and share the workers' cores. docs/s counts the seconds `ess process` reports for processing; the "
+        "workers had loaded their models before. CPU seconds are those of the run (the coordinator's include its "
+        "start-up).\n\n"
+        + table(header, rows)
+        + "\n\n"
+        + table(
+            [
+                "side",
+                "docs/s, median (IQR)",
+                "docs/hour per worker",
+                "coordinator share of CPU",
+                "coordinator cores busy",
+            ],
+            medians,
+        )  # fmt: skip
+        + f"\n\nTwo workers / one worker, per pair: **{iqr(workers['ratio'])}**. A worker's pool process peaked "
+        f"at {peak:,} MB resident; PSS divides the pages it shares with its main process between the two.\n\n"
+        + f"Size of what was written, {sizes['chunks']:,} chunks, scaled to 100k chunks (MB): "
+        + ", ".join(f"{name} {mb:,}" for name, mb in sizes["MB per 100k chunks"].items())
+        + "."
+    )
+
+
 def embedding_section(embedding) -> str:
     if why := failed(embedding):
         return f"Embedding paths: {why}."
@@ -283,6 +330,12 @@ def targets(parts: dict) -> list[list]:
         rate, ratio = e2e["both cores"]["docs/s"], e2e["ratio"]
         rows.append(["`ess process` ≥ 3 documents/s, both cores", iqr(rate), verdict(rate["median"] >= 3)])
         rows.append(["both cores ≥ 1.7× one core", iqr(ratio), verdict(ratio["median"] >= 1.7)])
+    workers = parts.get("workers")
+    if not failed(workers):
+        ratio = workers["ratio"]
+        rows.append(["two workers on a core each ≥ 1.8× one worker", iqr(ratio), verdict(ratio["median"] >= 1.8)])
+        share = workers[WORKER_SIDES[1]]["coordinator share of CPU"]
+        rows.append(["(coordinator's share of the CPU, two workers)", iqr(share), "–"])
     rows += embedding_targets(parts.get("embedding"))
     runs = latency_runs(parts.get("latency"))
     if runs:
@@ -370,6 +423,7 @@ def measured(results: dict) -> str:
             + f"\n\n![throughput]({THROUGHPUT_PLOT})",
             "### Crawl and recrawl\n\n" + crawl_section(parts.get("crawl")),
             "### End to end\n\n" + endtoend_section(parts.get("endtoend")),
+            "### Distributed processing: Celery workers\n\n" + workers_section(parts.get("workers")),
             "### Embedding paths on CPU\n\n" + embedding_section(parts.get("embedding")),
             "### `/search` latency through uvicorn\n\n"
             + latency_section(parts.get("latency"))

@@ -20,6 +20,24 @@ def latency(chunks: int, hybrid_p95: float) -> dict:
     }
 
 
+SIDES = ("one worker, one core", "two workers, a core each")
+KEYS = ("docs/s", "docs/hour per worker", "coordinator share of CPU", "coordinator cores busy")
+
+
+def quartile(median: float) -> dict:
+    return {"median": median, "q1": median, "q3": median}
+
+
+def worker_run(docs_per_second: float) -> dict:
+    sizes = {"chunks": 900, "MB per 100k chunks": {"vector index (Chroma)": 300}}
+    pool = [{"PSS MB": 200, "pool": [{"peak MB": 1200, "PSS MB": 1000}]}]
+    seconds = round(300 / docs_per_second, 2)
+    return {"processed": 300, "chunks": 900, "seconds processing": seconds, "docs/s": docs_per_second,
+            "cpu seconds": {"coordinator": 9.0, "workers": 280.0, "redis-server": 1.0},
+            "coordinator share of CPU": 0.03, "coordinator CPU ms per document, processing": 20.0, "workers": pool,
+            "sizes": sizes}  # fmt: skip
+
+
 RESULTS = {
     "date": "2026-11-29",
     "size": 1000,
@@ -43,6 +61,14 @@ RESULTS = {
             "process": {"re-embedded chunks": 0},
         },  # fmt: skip
         "endtoend": {"error": "Traceback …\nRuntimeError: `ess process` failed"},
+        "workers": {
+            "pages": 300,
+            "runs": [
+                {side: worker_run(docs_per_second) for side, docs_per_second in zip(SIDES, (2.0, 3.9), strict=True)}
+            ],
+            **{side: {key: quartile(0.1) for key in KEYS} for side in SIDES},
+            "ratio": quartile(1.95),
+        },
         "latency": [latency(1000, 40.0), latency(100_000, 120.0), {"error": "a run that failed"}],
     },
 }
@@ -57,6 +83,10 @@ def test_targets_are_judged_and_failures_are_one_line(tmp_path):
     assert "| recrawl ≤ 0.10 of first crawl | 0.075 | met |" in page
     assert "| articles not asked (sitemap lastmod) | 1,000 |" in page
     assert "End to end: RuntimeError: `ess process` failed." in page
+    assert "| two workers on a core each ≥ 1.8× one worker | 1.95 (1.95–1.95) | met |" in page
+    row = "| 1 | two workers, a core each | 300 | 900 | 76.92 | 3.9 | 9.0 / 280.0 / 1.0 | 0.03 | 20.0 | 200 + 1000 |"
+    assert row in page
+    assert "vector index (Chroma) 300." in page
     assert "Load test: not run yet." in page
     assert (tmp_path / report.THROUGHPUT_PLOT).stat().st_size > 1000
     assert (tmp_path / report.LATENCY_PLOT).stat().st_size > 1000

@@ -12,9 +12,10 @@ their models loaded before the run (their log says "ready for batches"); the two
 
 Per run: documents per second over the seconds ``ess process`` reports for processing; CPU seconds over that
 run of the coordinator (start-up included), of the workers and of redis-server, and the coordinator's share of
-them; each worker's peak memory (its main process and the pool process that makes batches); the bytes of the
-data directory's parts, also per 100k chunks. Reported: every run, each side's median and interquartile
-range, and the per-pair ratio of throughputs.
+them; the coordinator's CPU milliseconds per document while processing (what bounds the workers one coordinator
+can keep busy); each worker's memory (peak, resident and proportional, of its main process and of the pool
+process that makes batches); the bytes of the data directory's parts, also per 100k chunks. Reported: every
+run, each side's median and interquartile range, and the per-pair ratio of throughputs.
 """
 
 from __future__ import annotations
@@ -64,6 +65,17 @@ def peak_mb(pid: int) -> float:
 def resident_mb(pid: int) -> float:
     """The process's resident memory now."""
     return status_mb(pid, "VmRSS")
+
+
+def proportional_mb(pid: int) -> float:
+    """The process's proportional set size now: pages it shares (with the process it was forked from) are
+    divided among their sharers, so the figures of a worker's processes add up."""
+    line = next(x for x in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if x.startswith("Pss:"))
+    return round(int(line.split()[1]) / 1024)
+
+
+def memory(pid: int) -> dict:
+    return {"peak MB": peak_mb(pid), "resident MB": resident_mb(pid), "PSS MB": proportional_mb(pid)}
 
 
 def children(pid: int) -> list[int]:
@@ -132,8 +144,9 @@ def coordinator_run(settings: Settings, logs: Path, **env: str) -> dict:
     wall = time.perf_counter() - started
     if child.returncode != 0:
         raise RuntimeError(f"`ess process --distributed` failed: {err.read_text()[-2000:]}")
-    return {"report": json.loads(out.read_text()), "seconds": round(wall, 1),
-            "cpu seconds": round(usage.ru_utime + usage.ru_stime, 1), "peak MB": round(usage.ru_maxrss / 1024)}  # fmt: skip
+    cpu = round(usage.ru_utime + usage.ru_stime, 1)
+    return {"report": json.loads(out.read_text()), "seconds": round(wall, 1), "cpu seconds": cpu,
+            "peak MB": round(usage.ru_maxrss / 1024)}  # fmt: skip
 
 
 def distributed_run(crawled: Settings, folder: Path, cores: list[int], redis: tuple[subprocess.Popen, str]) -> dict:
@@ -149,18 +162,14 @@ def distributed_run(crawled: Settings, folder: Path, cores: list[int], redis: tu
             before = {pid: cpu_seconds(pid) for pid in watched}
             run = coordinator_run(settings, folder.with_name(folder.name + "-logs"), ESS_BROKER_URL=broker)
             used = {pid: cpu_seconds(pid) - before[pid] for pid in watched}
-            memory = [
-                {"peak MB": peak_mb(main), "resident MB": resident_mb(main),
-                 "pool": [{"peak MB": peak_mb(c), "resident MB": resident_mb(c)} for c in group[1:]]}
-                for main, group in processes.items()
-            ]  # fmt: skip
+            memories = [{**memory(main), "pool": [memory(c) for c in group[1:]]} for main, group in processes.items()]
         run["sizes"] = data_sizes(settings, run["report"].get("chunks", 0))
     finally:
         shutil.rmtree(folder)
-    return summarise(run, used, processes, server.pid, memory)
+    return summarise(run, used, processes, server.pid, memories)
 
 
-def summarise(run: dict, used: dict, processes: dict, server: int, memory: list) -> dict:
+def summarise(run: dict, used: dict, processes: dict, server: int, memories: list) -> dict:
     counts = run["report"]
     processing = counts.get("seconds processing") or run["seconds"]
     workers = sum(used[p] for group in processes.values() for p in group)
@@ -171,12 +180,18 @@ def summarise(run: dict, used: dict, processes: dict, server: int, memory: list)
         "seconds processing": processing,
         "docs/s": round(counts.get("processed", 0) / processing, 3),
         "docs/hour per worker": round(counts.get("processed", 0) / processing * 3600 / len(processes)),
-        "cpu seconds": {"coordinator": run["cpu seconds"], "workers": round(workers, 1),
-                        "redis-server": round(used[server], 1)},  # fmt: skip
+        "cpu seconds": {
+            "coordinator": run["cpu seconds"],
+            "workers": round(workers, 1),
+            "redis-server": round(used[server], 1),
+        },  # fmt: skip
         "coordinator share of CPU": round(run["cpu seconds"] / total, 3),
         "coordinator cores busy": round(run["cpu seconds"] / run["seconds"], 3),
         "coordinator peak MB": run["peak MB"],
-        "workers": memory,
+        "coordinator CPU ms per document, processing": round(
+            counts.get("cpu seconds processing", 0) / max(counts.get("processed", 0), 1) * 1000, 1
+        ),
+        "workers": memories,
         "sizes": run["sizes"],
     }
 
@@ -199,7 +214,8 @@ def main(pages: int = 300, runs: int = 3) -> dict:
                 one, two = (pair[side]["docs/s"] for side in SIDES)
                 pair["ratio"] = round(two / one, 3)
                 pairs.append(pair)
-    keys = ("docs/s", "docs/hour per worker", "coordinator share of CPU", "coordinator cores busy")
+    keys = ("docs/s", "docs/hour per worker", "coordinator share of CPU", "coordinator cores busy",
+            "coordinator CPU ms per document, processing")  # fmt: skip
     return {
         "pages": pages,
         "cpus": os.cpu_count(),
