@@ -17,6 +17,7 @@ one batch at a time and in order, under document and chunk ids: a batch made twi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -61,23 +62,40 @@ def celery_app(broker_url: str | None) -> Celery:
     return app
 
 
+def recipe(settings: Settings) -> dict:
+    """What a batch's result depends on besides its pages: every worker must have the coordinator's."""
+    return {
+        "embedder": embedder_name(settings),
+        "spaCy model": settings.spacy_model,
+        "gazetteer (sha256)": hashlib.sha256(settings.gazetteer.read_bytes()).hexdigest(),
+        "article thresholds": asdict(settings.article_thresholds),
+    }
+
+
+class RecipeMismatch(ValueError):
+    """This worker would make batches unlike the coordinator's; the message names what differs."""
+
+
 _maker: BatchMaker | None = None
+_recipe: dict = {}
 
 
 @worker_process_init.connect
 def load_models(**_) -> None:
     """Each worker process loads its models when it starts, before it takes a batch, on one thread."""
-    global _maker
+    global _maker, _recipe
     from pipeline.embed import get_embedder
 
     started = time.perf_counter()
     settings = Settings()
-    _maker = BatchMaker(settings, get_embedder(settings, threads=1))
+    _maker, _recipe = BatchMaker(settings, get_embedder(settings, threads=1)), recipe(settings)
     log.info("models loaded in %.1f s (%s): ready for batches", time.perf_counter() - started, _maker.embedder.name)
 
 
-def make_batch(pages: list[dict], listed: list[str], included: list[str]) -> dict:
-    """One batch made ready on this worker (``batch_to_json``)."""
+def make_batch(pages: list[dict], listed: list[str], included: list[str], wanted: dict) -> dict:
+    """One batch made ready on this worker (``batch_to_json``), if it has the coordinator's recipe."""
+    if differences := [f"{k}: {_recipe.get(k)} here, {v} there" for k, v in wanted.items() if _recipe.get(k) != v]:
+        raise RecipeMismatch("this worker's settings differ from the coordinator's: " + "; ".join(differences))
     log.info("batch of %d pages, first %s", len(pages), pages[0]["url"] if pages else "-")
     batch = _maker.prepare([RawPage(**page) for page in pages], set(listed), set(included))
     return batch_to_json(_maker.embed(batch) if batch.docs else batch)
@@ -105,8 +123,7 @@ class Dispatcher:
             Redis.from_url(settings.broker_url, socket_connect_timeout=5, socket_timeout=5).ping()
         except RedisError as exc:
             raise BrokerUnavailable(f"cannot reach the broker at {settings.broker_url}: {exc}") from None
-        self.settings, self.app = settings, celery_app(settings.broker_url)
-        self.embedder = embedder_name(settings)
+        self.settings, self.app, self.recipe = settings, celery_app(settings.broker_url), recipe(settings)
         self.listed, self.included = sorted(listed), sorted(included)
 
     def results(self, batches: list[list[RawPage]]) -> Iterator[Batch]:
@@ -121,7 +138,8 @@ class Dispatcher:
     def send(self, number: int, pages: list[RawPage]) -> AsyncResult:
         try:
             rows = [asdict(page) for page in pages]
-            return self.app.send_task("ess.make_batch", args=(rows, self.listed, self.included), retry=False)
+            arguments = (rows, self.listed, self.included, self.recipe)
+            return self.app.send_task("ess.make_batch", args=arguments, retry=False)
         except (OperationalError, RedisError) as exc:
             raise BrokerUnavailable(f"cannot reach the broker at {self.settings.broker_url}: {exc}") from None
 
@@ -146,11 +164,6 @@ class Dispatcher:
                 ) from None
             except Exception as exc:  # noqa: BLE001 - the worker's error, named with its batch
                 raise BatchFailed(f"batch {number} ({pages[0].url}…) failed on a worker: {exc!r}") from None
-            if batch.docs and batch.embedded_by != self.embedder:
-                raise BatchFailed(
-                    f"batch {number} ({pages[0].url}…) was embedded by {batch.embedded_by} on a worker, not by "
-                    f"{self.embedder}: give the workers the same ESS_EMBEDDING_MODEL and ESS_EMBEDDING_ENGINE"
-                )
             log.info("batch %d received: %d documents", number, len(batch.docs))
             return batch
         raise BatchFailed(f"batch {number} ({pages[0].url}…): no worker returned it in {ATTEMPTS} attempts")

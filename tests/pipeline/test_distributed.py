@@ -155,12 +155,17 @@ def test_a_batch_whose_worker_process_dies_is_put_back_at_once(processed, embedd
     assert snapshot(settings, embedder) == snapshot(processed[0], embedder)
 
 
-def test_a_worker_with_another_embedder_is_refused(processed, broker, tmp_path):
-    """Vectors of another model or engine never enter the index: the run stops and names both embedders."""
+def test_a_worker_whose_settings_differ_is_refused(processed, broker, tmp_path):
+    """A worker with another embedding engine and another gazetteer would make other vectors and entities: the
+    run stops, naming both, and no vector enters the index."""
     settings = unprocessed_copy(processed, tmp_path / "data")
+    gazetteer = tmp_path / "gazetteer.toml"
+    gazetteer.write_text(settings.gazetteer.read_text() + "\n# a local edit\n")
     queue = broker.rsplit("/", 1)[0] + "/3"
-    with workers(settings, queue, 1, tmp_path, ESS_EMBEDDING_ENGINE="torch"):
+    with workers(settings, queue, 1, tmp_path, ESS_EMBEDDING_ENGINE="torch", ESS_GAZETTEER=str(gazetteer)):
         done = run_ess(settings, "process", "--distributed", timeout=600, ESS_BROKER_URL=queue)
     assert done.returncode == 1
-    assert re.search(r"embedded by \S+ on a worker, not by \S+ \[onnx-int8\]", done.stderr), done.stderr[-2000:]
-    assert not settings.chroma_dir.exists(), "the coordinator opened no index for vectors it refused"
+    assert "this worker's settings differ from the coordinator's" in done.stderr, done.stderr[-2000:]
+    assert re.search(r"embedder: \S+ here, \S+ \[onnx-int8\] there", done.stderr)
+    assert "gazetteer (sha256)" in done.stderr and "spaCy model" not in done.stderr
+    assert not settings.chroma_dir.exists(), "no vector was written"
