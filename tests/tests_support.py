@@ -124,8 +124,8 @@ def redis_process(folder: Path) -> Iterator[tuple[subprocess.Popen, str]]:
 
 
 def snapshot(settings, embedder) -> dict:
-    """What a processed data directory holds: ids of documents, chunks, vectors and keyword rows, clusters, the
-    number of mentions, and whether the three stores agree."""
+    """What a processed data directory holds: ids of documents, chunks, vectors and keyword rows, clusters,
+    mentions (document, entity, span, label, value), and whether the three stores agree."""
     from pipeline.consistency import compare
     from pipeline.index import VectorIndex
     from pipeline.keywords import KeywordIndex
@@ -136,7 +136,13 @@ def snapshot(settings, embedder) -> dict:
     state = {
         "documents": sorted(r[0] for r in db.execute("SELECT id FROM documents")),
         "chunks": sorted(r[0] for r in db.execute("SELECT id FROM chunks")),
-        "mentions": db.execute("SELECT count(*) FROM mentions").fetchone()[0],
+        "mentions": sorted(
+            tuple(row)
+            for row in db.execute(
+                "SELECT m.doc_id, coalesce(e.key, ''), m.start, m.end, m.label, coalesce(m.value, '') "
+                "FROM mentions m LEFT JOIN entities e ON e.id = m.entity_id"
+            )
+        ),
         "clusters": sorted(tuple(r) for r in db.execute("SELECT id, cluster FROM documents")),
         "vectors": sorted(VectorIndex(settings, embedder.name, embedder.dim).ids()),
     }

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from pipeline.index import VectorIndex
+from tests.eval.shared import SHARED_EVAL, absent
 from tests_support import ess_command, redis_server, run_ess, snapshot, unprocessed_copy
 
 
@@ -169,3 +170,30 @@ def test_a_worker_whose_settings_differ_is_refused(processed, broker, tmp_path):
     assert re.search(r"embedder: \S+ here, \S+ \[onnx-int8\] there", done.stderr)
     assert "gazetteer (sha256)" in done.stderr and "spaCy model" not in done.stderr
     assert not settings.chroma_dir.exists(), "no vector was written"
+
+
+PIAF = SHARED_EVAL / "retrieval-piaf" / "corpus.jsonl"
+
+
+@pytest.mark.skipif(absent(PIAF.parent) is not None, reason=str(absent(PIAF.parent)))
+def test_a_slice_of_real_french_passages_gives_the_single_process_result(processed, embedder, broker, tmp_path):
+    """60 PIAF passages (French Wikipedia, written by others) ingested, then processed once by one process and
+    once by two workers: the same documents, chunks, mentions, clusters and keyword rows; vectors within 0.995."""
+    rows = [json.loads(line) for line in PIAF.read_text(encoding="utf-8").splitlines()[:60]]
+    passages = tmp_path / "piaf.jsonl"
+    documents = [{"id": r["_id"], "title": r["title"], "text": r["text"]} for r in rows]
+    passages.write_text("\n".join(json.dumps(document, ensure_ascii=False) for document in documents))
+    single = processed[0].model_copy(update={"data_dir": tmp_path / "single"})
+    ingested = run_ess(single, "ingest", str(passages), "--source", "piaf", "--no-process", timeout=300)
+    assert ingested.returncode == 0, ingested.stderr[-2000:]
+    shared = unprocessed_copy((single,), tmp_path / "distributed")
+    assert run_ess(single, "process", timeout=600).returncode == 0
+    queue = broker.rsplit("/", 1)[0] + "/4"
+    with workers(shared, queue, 2, tmp_path):
+        done = run_ess(shared, "process", "--distributed", timeout=600, ESS_BROKER_URL=queue, ESS_BATCH_DOCUMENTS="8")
+    assert done.returncode == 0, done.stderr[-3000:]
+    reference = snapshot(single, embedder)
+    assert len(reference["documents"]) == 60 and reference["mentions"], "the passages became tagged documents"
+    assert snapshot(shared, embedder) == reference
+    ours, theirs = vectors(shared, embedder), vectors(single, embedder)
+    assert min(float(np.dot(ours[key], theirs[key])) for key in theirs) > 0.995
