@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -85,6 +86,16 @@ def chantier_documents(count: int) -> str:
         for n in range(count)
     ]
     return "\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+
+
+def stop_groups(processes: list[subprocess.Popen]) -> None:
+    """SIGTERM to the process group of each process still running (a worker and the processes it forked,
+    started with ``start_new_session``), then wait for each."""
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=60)
 
 
 @contextmanager

@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -39,7 +38,7 @@ from pipeline.config import Settings
 from tests.bench.endtoend import registry, timed_ess
 from tests.bench.latency import quartiles
 from tests.bench.sitegen import write_sites
-from tests.tests_support import ess_command, redis_process
+from tests.tests_support import ess_command, redis_process, stop_groups
 
 SIDES = {"one worker, one core": [0], "two workers, a core each": [0, 1]}
 READY = "ready for batches"
@@ -105,11 +104,7 @@ def pinned_workers(settings: Settings, broker: str, cores: list[int], logs: Path
             time.sleep(0.2)
         yield [p.pid for p in started]
     finally:
-        for process in started:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in started:
-            process.wait(timeout=60)
+        stop_groups(started)
 
 
 def folder_bytes(folder: Path) -> int:

@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.index import VectorIndex
 from tests.eval.shared import SHARED_EVAL, absent
-from tests_support import ess_command, redis_server, run_ess, snapshot, unprocessed_copy
+from tests_support import ess_command, redis_server, run_ess, snapshot, stop_groups, unprocessed_copy
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +42,7 @@ def workers(settings, broker: str, count: int, logs, **variables: str):
     try:
         yield started
     finally:
-        for process in started:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in started:
-            process.wait(timeout=60)
+        stop_groups(started)
 
 
 def vectors(settings, embedder) -> dict[str, np.ndarray]:
