@@ -60,6 +60,8 @@ def process(
     from pipeline.locks import Busy, data_lock
 
     setup_logging(verbose)
+    if distributed:  # a line per batch received: a run over workers can take hours
+        logging.getLogger("pipeline.workers").setLevel(logging.INFO)
     settings = Settings()
     try:  # the lock first: a second run refuses at once, before seconds of loading spaCy and torch
         with data_lock(settings.data_dir, "process"):

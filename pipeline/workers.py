@@ -23,7 +23,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 
 from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeout
@@ -54,6 +54,7 @@ def celery_app(broker_url: str | None) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,  # a worker holds one batch at a time: a lost worker loses one batch
         task_default_queue=QUEUE,
+        result_extended=True,  # a result names the worker that made it
         result_expires=24 * 3600,
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=3,
@@ -112,6 +113,25 @@ class BatchFailed(RuntimeError):
     """A batch failed on a worker, or came back from none after every attempt; the message names it."""
 
 
+@dataclass
+class Progress:
+    """How far a run is: what each received batch logs."""
+
+    batches: int
+    pages: int
+    done: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def received(self, number: int, pages: list[RawPage], batch: Batch, worker: str) -> str:
+        self.done += len(pages)
+        elapsed = time.monotonic() - self.started
+        left = elapsed / self.done * (self.pages - self.done)
+        return (
+            f"batch {number}/{self.batches} from {worker}: {len(batch.docs)} documents, {len(batch.skipped)} "
+            f"skipped; {self.done} of {self.pages} pages in {elapsed:.0f} s, about {left:.0f} s left"
+        )
+
+
 class Dispatcher:
     """Sends batches to the workers and gives their results back in the order they were sent, with at most
     ``in_flight`` batches sent and not yet received."""
@@ -127,8 +147,10 @@ class Dispatcher:
         self.listed, self.included = sorted(listed), sorted(included)
 
     def results(self, batches: list[list[RawPage]]) -> Iterator[Batch]:
+        """Each batch made, in sending order; batches are numbered from 1 in logs and errors."""
+        self.progress = Progress(len(batches), sum(len(pages) for pages in batches))
         sent: deque[tuple[int, list[RawPage], AsyncResult]] = deque()
-        for number, pages in enumerate(batches):
+        for number, pages in enumerate(batches, start=1):
             sent.append((number, pages, self.send(number, pages)))
             if len(sent) >= self.settings.batches_in_flight:
                 yield self.receive(*sent.popleft())
@@ -164,6 +186,6 @@ class Dispatcher:
                 ) from None
             except Exception as exc:  # noqa: BLE001 - the worker's error, named with its batch
                 raise BatchFailed(f"batch {number} ({pages[0].url}…) failed on a worker: {exc!r}") from None
-            log.info("batch %d received: %d documents", number, len(batch.docs))
+            log.info(self.progress.received(number, pages, batch, result.worker or "a worker"))
             return batch
         raise BatchFailed(f"batch {number} ({pages[0].url}…): no worker returned it in {ATTEMPTS} attempts")

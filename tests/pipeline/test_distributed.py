@@ -66,6 +66,11 @@ def test_two_workers_make_what_one_process_makes(processed, embedder, broker, tm
     assert done.returncode == 0, done.stderr[-3000:]
     logs = "".join(path.read_text() for path in tmp_path.glob("worker*.log"))
     assert logs.count("batch of") >= 2, "both workers' logs name the batches they made"
+    progress = re.findall(
+        r"batch (\d+)/(\d+) from \S*ess-\S+: \d+ documents, \d+ skipped; (\d+) of (\d+) pages", done.stderr
+    )
+    assert progress and [int(p[0]) for p in progress] == list(range(1, int(progress[0][1]) + 1)), done.stderr[-2000:]
+    assert progress[-1][2] == progress[-1][3], "the last line counts every page"
     assert snapshot(settings, embedder) == snapshot(processed[0], embedder)
     ours, reference = vectors(settings, embedder), vectors(processed[0], embedder)
     cosines = [float(np.dot(ours[key], reference[key])) for key in reference]
