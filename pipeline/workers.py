@@ -2,10 +2,11 @@
 extraction, the article rule, entities, chunks, vectors); the coordinator, ``ess process --distributed``, stays
 the one writer of the store and the indexes (``pipeline.run.Processor``).
 
-Shared between machines: the broker (``ESS_BROKER_URL``), the raw archive (a worker reads each page at the WARC
-file and offset the coordinator sends, under its own ``ESS_DATA_DIR``/raw: a network folder or a copy), and the
-same settings, encoder, spaCy model and gazetteer. Not shared: the store, the indexes and the crawl state, which
-only the coordinator opens.
+Shared between machines: the broker (``ESS_BROKER_URL``) and the raw archive (a worker reads each page at the WARC
+file and offset the coordinator sends, under its own ``ESS_DATA_DIR``/raw: a network folder or a copy). The same
+on every machine: the ``recipe`` (embedder, spaCy model, gazetteer, article thresholds), which each task carries
+and a worker refuses to make a batch without. Not shared: the store, the indexes and the crawl state, which only
+the coordinator opens; it loads no model.
 
 Pages and batches travel as JSON (vectors as base64 float32), never as pickles.
 
