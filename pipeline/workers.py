@@ -34,7 +34,7 @@ from kombu.exceptions import OperationalError
 from redis import Redis
 from redis.exceptions import RedisError
 
-from pipeline.batch import Batch, BatchMaker, batch_from_json, batch_to_json
+from pipeline.batch import Batch, BatchMaker, batch_from_json, batch_to_json, document_id
 from pipeline.config import Settings
 from pipeline.embed import embedder_name
 from pipeline.warc import RawPage
@@ -114,6 +114,13 @@ class BatchFailed(RuntimeError):
     """A batch failed on a worker, or came back from none after every attempt; the message names it."""
 
 
+def own_entries(pages: list[RawPage], listed: set[str], included: set[str]) -> tuple[list[str], list[str]]:
+    """Of the archive's listed URLs and forced-in document ids, those of these pages: what a batch's message
+    carries, so that it stays the size of its pages however large the archive."""
+    keys = {page.key for page in pages}
+    return sorted(keys & listed), sorted({document_id(key) for key in keys} & included)
+
+
 @dataclass
 class Progress:
     """How far a run is: what each received batch logs."""
@@ -145,7 +152,7 @@ class Dispatcher:
         except RedisError as exc:
             raise BrokerUnavailable(f"cannot reach the broker at {settings.broker_url}: {exc}") from None
         self.settings, self.app, self.recipe = settings, celery_app(settings.broker_url), recipe(settings)
-        self.listed, self.included = sorted(listed), sorted(included)
+        self.listed, self.included = listed, included
 
     def results(self, batches: list[list[RawPage]]) -> Iterator[Batch]:
         """Each batch made, in sending order; batches are numbered from 1 in logs and errors."""
@@ -160,8 +167,7 @@ class Dispatcher:
 
     def send(self, number: int, pages: list[RawPage]) -> AsyncResult:
         try:
-            rows = [asdict(page) for page in pages]
-            arguments = (rows, self.listed, self.included, self.recipe)
+            arguments = ([asdict(page) for page in pages], *own_entries(pages, self.listed, self.included), self.recipe)
             return self.app.send_task("ess.make_batch", args=arguments, retry=False)
         except (OperationalError, RedisError) as exc:
             raise BrokerUnavailable(f"cannot reach the broker at {self.settings.broker_url}: {exc}") from None

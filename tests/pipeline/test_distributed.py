@@ -10,11 +10,15 @@ import signal
 import subprocess
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from pipeline.batch import document_id
 from pipeline.index import VectorIndex
+from pipeline.warc import RawPage
+from pipeline.workers import own_entries
 from tests.eval.shared import SHARED_EVAL, absent
 from tests_support import ess_command, redis_server, run_ess, snapshot, stop_groups, unprocessed_copy
 
@@ -72,10 +76,24 @@ def test_two_workers_make_what_one_process_makes(processed, embedder, broker, tm
     assert progress and [int(p[0]) for p in progress] == list(range(1, int(progress[0][1]) + 1)), done.stderr[-2000:]
     assert progress[-1][2] == progress[-1][3], "the last line counts every page"
     assert snapshot(settings, embedder) == snapshot(processed[0], embedder)
+    checked = run_ess(settings, "check", timeout=300)
+    assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
     ours, reference = vectors(settings, embedder), vectors(processed[0], embedder)
     cosines = [float(np.dot(ours[key], reference[key])) for key in reference]
     # int8 activations are quantised per call: batches of 4 pages here, of 16 in the reference (about 0.998)
     assert min(cosines) > 0.995, min(cosines)
+
+
+def test_a_message_carries_only_its_own_pages_listed_and_included_entries():
+    """A page listed in a feed, or forced in, is judged by that on a worker: its batch carries that fact, and
+    only its own pages' facts, however large the archive."""
+    pages = [
+        RawPage(f"https://a.fr/{name}", f"https://a.fr/{name}", "a", 200, "text/html", "", "f.warc.gz", 0, "h")
+        for name in ("listed", "forced", "plain")
+    ]
+    listed = {"https://a.fr/listed", *(f"https://a.fr/other{n}" for n in range(1000))}
+    included = {document_id("https://a.fr/forced"), document_id("https://a.fr/other1")}
+    assert own_entries(pages, listed, included) == (["https://a.fr/listed"], [document_id("https://a.fr/forced")])
 
 
 def test_without_a_broker_the_run_says_so_at_once(processed, tmp_path):
@@ -147,7 +165,8 @@ def test_a_batch_whose_worker_process_dies_is_put_back_at_once(processed, embedd
         )
         coordinator = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wait_for(tmp_path / "worker0.log", "batch of")
-        child = int(subprocess.check_output(["pgrep", "-P", str(started[0].pid)], text=True).split()[0])
+        pid = started[0].pid
+        child = int(Path(f"/proc/{pid}/task/{pid}/children").read_text().split()[0])  # its pool process
         os.kill(child, signal.SIGKILL)
         out, err = coordinator.communicate(timeout=300)
         log = (tmp_path / "worker0.log").read_text()
