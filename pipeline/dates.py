@@ -33,6 +33,8 @@ GRANULARITY = {"day": 10, "month": 7, "year": 4}
 def french_dates(doc: Doc) -> Doc:
     """Add DATE entities where no other entity already covers the text."""
     spans = [doc.char_span(m.start(), m.end(), label="DATE", alignment_mode="expand") for m in DATE.finditer(doc.text)]
+    if not any(spans):  # reading doc.ents builds a Token for every token of the doc
+        return doc
     taken = list(doc.ents)
     fresh = [s for s in spans if s is not None and not any(s.start < e.end and e.start < s.end for e in taken)]
     doc.ents = filter_spans(taken + fresh)
@@ -56,6 +58,13 @@ def normalise_date(text: str, reference: str | None) -> str | None:
         if not reference:
             return None
         expression = f"{expression} {reference[:4]}"
+    return iso_value(expression)
+
+
+@lru_cache(maxsize=4096)
+def iso_value(expression: str) -> str | None:
+    """dateparser's reading of an expression with its year: the same every time, and a press corpus writes the
+    same few hundred expressions ("2012", "juin 2012") again and again."""
     found = _parser().get_date_data(expression)
     if found.date_obj is None or found.period not in GRANULARITY:
         return None

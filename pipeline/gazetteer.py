@@ -1,4 +1,4 @@
-"""The ESS gazetteer (corpus/entities.toml): canonical names, types and aliases, as EntityRuler patterns.
+"""The ESS gazetteer (corpus/entities.toml): canonical names, types and aliases (matched by ``pipeline.ruler``).
 
 Canonical keys fold what analysts consider the same name: case, accents, typographic apostrophes,
 leading articles and prepositions ("le Coorace", "du Labo de l'ESS"), honorifics ("Mme Wilson") and dotted
@@ -103,20 +103,3 @@ def variants(spelling: str) -> set[str]:
     if spelling.isalpha() and spelling.isupper() and 2 <= len(spelling) <= 6:
         found.add(".".join(spelling) + ".")
     return found
-
-
-def ruler_patterns(entries: list[Entry], tokenize) -> list[dict]:
-    """EntityRuler patterns: phrases matched on lowercase text, token patterns for case-sensitive names.
-
-    ``tokenize`` is the pipeline's tokenizer, so that case-sensitive names split as the text does. Spellings
-    are written as the model reads text: with straight apostrophes.
-    """
-    patterns = []
-    for entry in entries:
-        for spelling in {model_text(v) for s in entry.spellings() for v in variants(s)}:
-            if entry.case_sensitive:
-                pattern = [{"ORTH": token.text} for token in tokenize(spelling)]
-            else:
-                pattern = spelling
-            patterns.append({"label": entry.type, "pattern": pattern, "id": entry.name})
-    return patterns

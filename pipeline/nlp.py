@@ -1,4 +1,4 @@
-"""The French NLP pipeline, built once per process: gazetteer (EntityRuler) -> spaCy NER -> our dates."""
+"""The French NLP pipeline, built once per process: gazetteer (``pipeline.ruler``) -> spaCy NER -> our dates."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from spacy.tokens import Doc, Span
 from pipeline import (
     dates,  # noqa: F401 - registers the "french_dates" component
     gazetteer,
+    ruler,  # noqa: F401 - registers the "gazetteer_ruler" component
 )
 from pipeline.dates import normalise_date
-from pipeline.gazetteer import Entry, entity_key, load_gazetteer, model_text, ruler_patterns
+from pipeline.gazetteer import Entry, entity_key, load_gazetteer, model_text
 from pipeline.spans import Lexicon, SpanCleaner
 from pipeline.store import Mention
 
@@ -116,14 +117,12 @@ def load_nlp(model: str, gazetteer: str) -> Language:
     """The model with only NER on: the gazetteer's names before it; span cleaning, its places and our dates
     after it."""
     nlp = statistical_ner(model)
-    patterns = ruler_patterns(load_gazetteer(Path(gazetteer)), nlp.make_doc)
-    config = {"phrase_matcher_attr": "LOWER"}
-    names = nlp.add_pipe("entity_ruler", before="ner", config={**config, "overwrite_ents": True})
-    names.add_patterns([p for p in patterns if p["label"] != "LOC"])
+    nlp.add_pipe("gazetteer_ruler", before="ner", config={"path": gazetteer})
     nlp.add_pipe("entity_cleaner", after="ner")
     # Places only fill what the model left untagged: "Paris" must not cut "Disneyland Paris" in two.
-    places = nlp.add_pipe("entity_ruler", name="place_ruler", after="entity_cleaner", config=config)
-    places.add_patterns([p for p in patterns if p["label"] == "LOC"])
+    nlp.add_pipe(
+        "gazetteer_ruler", name="place_ruler", after="entity_cleaner", config={"path": gazetteer, "places": True}
+    )
     nlp.add_pipe("gazetteer_names", after="place_ruler", config={"path": gazetteer})
     nlp.add_pipe("french_dates", after="gazetteer_names")
     return nlp

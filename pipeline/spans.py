@@ -12,7 +12,9 @@ analysts' own names and are never changed here.
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
+from spacy.attrs import IDX, IS_LOWER, IS_TITLE, ORTH
 from spacy.lang.fr.stop_words import STOP_WORDS
 from spacy.tokens import Doc, Span
 
@@ -213,8 +215,24 @@ class SpanCleaner:
 
     def __init__(self, doc: Doc, lexicon: Lexicon):
         self.doc, self.lexicon, self.text = doc, lexicon, doc.text  # Doc.text is rebuilt on every access
-        self.mid_sentence = {t.text for t in doc if t.is_title and not sentence_initial(self.text, t.idx)}
-        self.lowercase = {t.text for t in doc if t.is_lower}
+
+    @cached_property
+    def words(self) -> list[tuple[str, bool, bool, int]]:
+        """Each token's text, whether it is titlecase, whether lowercase, and its offset: read from the doc's
+        arrays, not through a Token object each (half the cleaner's time), and only for a span that asks."""
+        strings = self.doc.vocab.strings
+        rows = self.doc.to_array([ORTH, IS_TITLE, IS_LOWER, IDX]).tolist()
+        return [(strings[orth], bool(title), bool(lower), idx) for orth, title, lower, idx in rows]
+
+    @cached_property
+    def mid_sentence(self) -> set[str]:
+        """The titlecase words the document writes inside a sentence."""
+        return {text for text, title, _, idx in self.words if title and not sentence_initial(self.text, idx)}
+
+    @cached_property
+    def lowercase(self) -> set[str]:
+        """The words the document writes in lowercase."""
+        return {text for text, _, lower, _ in self.words if lower}
 
     def clean(self, span: Span) -> Span | str:
         """The span to keep (its boundaries perhaps moved), or the reason it is dropped."""

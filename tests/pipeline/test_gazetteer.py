@@ -1,12 +1,13 @@
-"""The gazetteer: canonical keys, validation, EntityRuler patterns."""
+"""The gazetteer: canonical keys, validation, matching (``pipeline.ruler``)."""
 
 from __future__ import annotations
 
 import pytest
 import spacy
 
+from pipeline import ruler  # noqa: F401 - registers the "gazetteer_ruler" component
 from pipeline.config import Settings
-from pipeline.gazetteer import GazetteerError, entity_key, load_gazetteer, ruler_patterns
+from pipeline.gazetteer import GazetteerError, entity_key, load_gazetteer
 
 
 @pytest.mark.parametrize("variant", ["Coorace", "le Coorace", "du Coorace", "COORACE", "au Coorace", "l’Coorace"])
@@ -45,11 +46,37 @@ def test_patterns_match_case_insensitively_unless_told(tmp_path):
         'aliases = ["RTES"]\n[[entity]]\nname = "EI"\ntype = "MISC"\ncase_sensitive = true\n'
     )
     nlp = spacy.blank("fr")
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
-    ruler.add_patterns(ruler_patterns(load_gazetteer(path), nlp.make_doc))
+    nlp.add_pipe("gazetteer_ruler", config={"path": str(path)})
     doc = nlp("Le rtes et le R.T.E.S. soutiennent une EI ; ei n'est pas un sigle.")
     assert [(e.text, e.ent_id_) for e in doc.ents] == [
         ("rtes", "Réseau des collectivités territoriales pour une économie solidaire"),
         ("R.T.E.S.", "Réseau des collectivités territoriales pour une économie solidaire"),
         ("EI", "EI"),
+    ]
+
+
+def test_the_longest_name_wins_and_places_only_fill_untagged_tokens(tmp_path):
+    """As spaCy's EntityRuler decides: the longest match first, a case-sensitive one against a folded one too; the
+    places' ruler leaves what is already tagged alone."""
+    path = tmp_path / "entities.toml"
+    path.write_text(
+        '[[entity]]\nname = "Fédération des entreprises d\'insertion"\ntype = "ORG"\n'
+        '[[entity]]\nname = "EI"\ntype = "MISC"\ncase_sensitive = true\naliases = ["entreprises d\'insertion"]\n'
+        '[[entity]]\nname = "Envie"\ntype = "ORG"\ncase_sensitive = true\naliases = ["Réseau Envie Autonomie"]\n'
+        '[[entity]]\nname = "Autonomie"\ntype = "ORG"\n'
+        '[[entity]]\nname = "Paris"\ntype = "LOC"\n'
+    )
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("gazetteer_ruler", config={"path": str(path)})
+    nlp.add_pipe("gazetteer_ruler", name="places", config={"path": str(path), "places": True})
+    doc = nlp.make_doc(
+        "La Fédération des entreprises d'insertion et le Réseau Envie Autonomie à Paris ; les entreprises d'insertion."
+    )
+    doc.ents = [doc.char_span(doc.text.index("Paris"), doc.text.index("Paris") + 5, label="ORG")]
+    doc = nlp.get_pipe("places")(nlp.get_pipe("gazetteer_ruler")(doc))
+    assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
+        ("Fédération des entreprises d'insertion", "ORG", "Fédération des entreprises d'insertion"),
+        ("Réseau Envie Autonomie", "ORG", "Envie"),
+        ("Paris", "ORG", ""),
+        ("entreprises d'insertion", "MISC", "EI"),
     ]

@@ -24,7 +24,7 @@ def mentions_of(nlp, text: str, reference: str | None = "2025-03-14"):
 
 
 def test_only_what_ner_needs_runs_with_the_gazetteer_first_and_dates_last(nlp):
-    expected = ["entity_ruler", "ner", "entity_cleaner", "place_ruler", "gazetteer_names", "french_dates"]
+    expected = ["gazetteer_ruler", "ner", "entity_cleaner", "place_ruler", "gazetteer_names", "french_dates"]
     assert nlp.pipe_names[-6:] == expected
     assert "parser" not in nlp.component_names
     assert "lemmatizer" in nlp.disabled  # loaded for its French lexicon, never run
