@@ -78,6 +78,10 @@ class RecipeMismatch(ValueError):
     """This worker would make batches unlike the coordinator's; the message names what differs."""
 
 
+class ArchiveMissing(FileNotFoundError):
+    """This worker cannot read the raw archive the coordinator's pages are in; the message names a file."""
+
+
 _maker: BatchMaker | None = None
 _recipe: dict = {}
 
@@ -98,6 +102,12 @@ def make_batch(pages: list[dict], listed: list[str], included: list[str], wanted
     """One batch made ready on this worker (``batch_to_json``), if it has the coordinator's recipe."""
     if differences := [f"{k}: {_recipe.get(k)} here, {v} there" for k, v in wanted.items() if _recipe.get(k) != v]:
         raise RecipeMismatch("this worker's settings differ from the coordinator's: " + "; ".join(differences))
+    raw = _maker.settings.raw_dir
+    if missing := sorted({page["warc_file"] for page in pages if not (raw / page["warc_file"]).is_file()}):
+        raise ArchiveMissing(
+            f"this worker has no {raw / missing[0]} ({len(missing)} WARC files of the batch missing): give it the "
+            "coordinator's raw archive under its ESS_DATA_DIR (a shared folder or a copy)"
+        )
     log.info("batch of %d pages, first %s", len(pages), pages[0]["url"] if pages else "-")
     batch = _maker.prepare([RawPage(**page) for page in pages], set(listed), set(included))
     return batch_to_json(_maker.embed(batch) if batch.docs else batch)

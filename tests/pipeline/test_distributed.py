@@ -17,6 +17,7 @@ import pytest
 
 from pipeline.batch import document_id
 from pipeline.index import VectorIndex
+from pipeline.store import Store
 from pipeline.warc import RawPage
 from pipeline.workers import own_entries
 from tests.eval.shared import SHARED_EVAL, absent
@@ -217,3 +218,19 @@ def test_a_slice_of_real_french_passages_gives_the_single_process_result(process
     assert snapshot(shared, embedder) == reference
     ours, theirs = vectors(shared, embedder), vectors(single, embedder)
     assert min(float(np.dot(ours[key], theirs[key])) for key in theirs) > 0.995
+
+
+def test_a_worker_without_the_archive_says_which_file_it_lacks(processed, broker, tmp_path):
+    """A worker whose data directory lacks the coordinator's raw archive stops the run with the file it lacks,
+    and nothing is recorded as skipped: the pages are judged again once the archive is shared."""
+    settings = unprocessed_copy(processed, tmp_path / "data")
+    elsewhere = settings.model_copy(update={"data_dir": tmp_path / "worker-data"})
+    queue = broker.rsplit("/", 1)[0] + "/5"
+    with workers(elsewhere, queue, 1, tmp_path):
+        done = run_ess(settings, "process", "--distributed", timeout=600, ESS_BROKER_URL=queue)
+    assert done.returncode == 1
+    assert f"this worker has no {elsewhere.raw_dir}/" in done.stderr, done.stderr[-2000:]
+    assert "give it the coordinator's raw archive" in done.stderr
+    store = Store(settings.store_db, readonly=True)
+    assert store.db.execute("SELECT count(*) FROM skipped").fetchone()[0] == 0
+    store.close()
