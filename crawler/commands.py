@@ -36,7 +36,7 @@ def crawl_sources(
             )
         processed = None
         if then_process:
-            from pipeline.run import process_locked  # loads spaCy and torch: only when processing follows
+            from pipeline.processing.run import process_locked  # loads spaCy and torch: only when processing follows
 
             processed = dict(process_locked(settings).counts)
     return summaries, processed

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from crawler.discovery import lastmod_utc
 from crawler.registry import Source
 from crawler.state import CrawlState
-from pipeline.urls import MAX_URL_LENGTH, canonical_url
+from pipeline.archive.urls import MAX_URL_LENGTH, canonical_url
 
 MAX_SITEMAP_DEPTH = 2  # a sitemap index may list indexes once more; deeper, it is an endless chain
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from pipeline.archive import Exchange
+from pipeline.archive.warc_writer import Exchange
 
 
 @dataclass

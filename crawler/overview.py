@@ -7,7 +7,7 @@ import sqlite3
 from crawler.registry import RegistryError, load_registry
 from crawler.state import CrawlState
 from pipeline.config import Settings
-from pipeline.queries import documents_by_source, skipped_counts
+from pipeline.store.queries import documents_by_source, skipped_counts
 
 
 def sources_overview(settings: Settings, db: sqlite3.Connection | None) -> list[dict]:

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from crawler.items import FetchedResponse, FetchFailure, count
 from crawler.state import CrawlState
-from pipeline.archive import GONE_STATUSES, WarcArchive, now_iso
+from pipeline.archive.warc_writer import GONE_STATUSES, WarcArchive, now_iso
 from pipeline.config import Settings
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from scrapy.http import HtmlResponse, Response
 
 from crawler.state import CrawlState
-from pipeline.archive import read_response_body
-from pipeline.urls import canonical_url
+from pipeline.archive.urls import canonical_url
+from pipeline.archive.warc_writer import read_response_body
 
 
 def readable(response: Response, state: CrawlState, raw_dir: Path, mode: str) -> Response | None:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from pipeline.readonly import connect_readonly
+from pipeline.store.readonly import connect_readonly
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (

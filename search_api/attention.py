@@ -15,10 +15,10 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.analysis import query_terms
-from pipeline.keywords import KeywordIndex
-from pipeline.queries import source_and_dates
-from pipeline.store import Store
+from pipeline.index.analysis import query_terms
+from pipeline.index.keywords import KeywordIndex
+from pipeline.store.queries import source_and_dates
+from pipeline.store.writer import Store
 
 INTERVALS = ("week", "month")
 MAX_QUERIES = 3

@@ -44,7 +44,7 @@ app.add_typer(entity_app, name="entity")
 @entity_app.command("show")
 def entity_show(name: str, as_json: JsonOpt = False) -> None:
     """What was written about an entity: sources, months, co-occurring entities, documents."""
-    from pipeline.curation import Curation
+    from pipeline.entities.curation import Curation
     from search_api.entity_pages import UnknownEntity, build_entity_page
 
     store = open_store(Settings())
@@ -93,9 +93,9 @@ def entity_retype(name: str, type: Annotated[str, typer.Argument(help="ORG, PER,
 
 def decide(action: str, name: str, other: str | None) -> None:
     """Record a decision in the curation file and apply every decision to the store, holding the data lock."""
-    from pipeline import curation
+    from pipeline.entities import curation
     from pipeline.locks import Busy, data_lock
-    from pipeline.store import Store
+    from pipeline.store.writer import Store
 
     settings = Settings()
     if not settings.store_db.exists():
@@ -123,7 +123,7 @@ def decide(action: str, name: str, other: str | None) -> None:
 
 def known(db, name: str) -> str:
     """The canonical name of the entity ``name`` designates; fails with the closest names otherwise."""
-    from pipeline import queries
+    from pipeline.store import queries
 
     entity = queries.resolve(db, name)
     if entity is None:
@@ -392,7 +392,7 @@ def demo(
 def older_schema(settings: Settings) -> bool:
     """A demo store written by an older version: the demo re-derives it from its archive, so that it shows
     what this version makes of the pages (an upgraded store keeps the documents it had)."""
-    from pipeline.schema import VERSION, stored_version
+    from pipeline.store.schema import VERSION, stored_version
 
     if not settings.store_db.exists():
         return False
@@ -403,8 +403,8 @@ def older_schema(settings: Settings) -> bool:
 def built_by_another_embedder(settings: Settings) -> bool:
     """A demo index whose vectors another model or engine made (the default engine changed): the demo embeds
     its pages again instead of refusing its own queries."""
-    from pipeline.embed import embedder_name
-    from pipeline.index import COLLECTION, chroma_client, forget_client, reading_copy
+    from pipeline.embed.embedder import embedder_name
+    from pipeline.index.vectors import COLLECTION, chroma_client, forget_client, reading_copy
 
     if settings.chroma_host or not settings.chroma_dir.is_dir():
         return False

@@ -14,13 +14,13 @@ from typing import Annotated
 import anyio
 from fastapi import Depends, HTTPException, Request
 
-from pipeline.analysis import french_stop_words
 from pipeline.config import Settings
-from pipeline.embed import Embedder, OnnxEmbedder, get_embedder
-from pipeline.index import IndexCopies, IndexCopy, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
-from pipeline.keywords import KeywordIndex
-from pipeline.schema import SchemaError, check, stored_version
-from pipeline.store import Store
+from pipeline.embed.embedder import Embedder, OnnxEmbedder, get_embedder
+from pipeline.index.analysis import french_stop_words
+from pipeline.index.keywords import KeywordIndex
+from pipeline.index.vectors import IndexCopies, IndexCopy, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
+from pipeline.store.schema import SchemaError, check, stored_version
+from pipeline.store.writer import Store
 from search_api.retrieval import Retriever
 from search_api.watches import WatchStore
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from pipeline import queries
-from pipeline.curation import Curation
+from pipeline.entities.curation import Curation
+from pipeline.store import queries
 from search_api.schemas import Cooccurring, DecisionOut, EntityDocument, EntityPage, MonthCount, SourceCount
 
 

@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from pipeline import queries as facets
-from pipeline.analysis import query_terms
 from pipeline.config import Settings
-from pipeline.embed import Embedder
-from pipeline.index import VectorIndex
-from pipeline.keywords import KeywordIndex
-from pipeline.queries import documents_matching
-from pipeline.store import Store
+from pipeline.embed.embedder import Embedder
+from pipeline.index.analysis import query_terms
+from pipeline.index.keywords import KeywordIndex
+from pipeline.index.vectors import VectorIndex
+from pipeline.store import queries as facets
+from pipeline.store.queries import documents_matching
+from pipeline.store.writer import Store
 from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit, SearchResponse
 from search_api.snippets import snippet
 from search_api.timing import stage

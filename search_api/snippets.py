@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from pipeline.analysis import query_terms, term, words
+from pipeline.index.analysis import query_terms, term, words
 
 SNIPPET_CHARS = 300
 MARK = re.compile(r"</?mark>")

@@ -44,7 +44,7 @@ def base_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder(base_settings):
-    from pipeline.embed import get_embedder
+    from pipeline.embed.embedder import get_embedder
 
     return get_embedder(base_settings)
 
@@ -52,7 +52,7 @@ def embedder(base_settings):
 @pytest.fixture(scope="session")
 def torch_embedder(base_settings):
     """The same model on torch fp32 (sentence-transformers): the reference the int8 engine is held to."""
-    from pipeline.embed import get_embedder
+    from pipeline.embed.embedder import get_embedder
 
     return get_embedder(base_settings.model_copy(update={"embedding_engine": "torch"}))
 
@@ -76,7 +76,7 @@ def crawled(base_settings, fixture_sites):
 @pytest.fixture(scope="session")
 def processed(crawled, embedder):
     """The crawled fixture sites run through the real pipeline; returns (settings, first run report)."""
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     settings, _ = crawled
     return settings, process(settings)

@@ -137,10 +137,10 @@ def redis_process(folder: Path) -> Iterator[tuple[subprocess.Popen, str]]:
 def snapshot(settings, embedder) -> dict:
     """What a processed data directory holds: ids of documents, chunks, vectors and keyword rows, clusters,
     mentions (document, entity, span, label, value), and whether the three stores agree."""
-    from pipeline.consistency import compare
-    from pipeline.index import VectorIndex
-    from pipeline.keywords import KeywordIndex
-    from pipeline.store import Store
+    from pipeline.index.keywords import KeywordIndex
+    from pipeline.index.vectors import VectorIndex
+    from pipeline.processing.consistency import compare
+    from pipeline.store.writer import Store
 
     store = Store(settings.store_db, readonly=True)
     db = store.db

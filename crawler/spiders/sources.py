@@ -35,10 +35,10 @@ from crawler.items import FetchedResponse, FetchFailure, count
 from crawler.registry import Source
 from crawler.replay import readable
 from crawler.state import CrawlState
-from pipeline.archive import Exchange, now_iso
+from pipeline.archive.listings import XML_ENTITY, feed_links
+from pipeline.archive.urls import canonical_url, clean_url
+from pipeline.archive.warc_writer import Exchange, now_iso
 from pipeline.config import Settings
-from pipeline.listings import XML_ENTITY, feed_links
-from pipeline.urls import canonical_url, clean_url
 
 KEPT_EXTENSIONS = {"pdf"}
 HANDLED_STATUSES = [304, 404, 410]

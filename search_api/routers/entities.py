@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
 
-from pipeline import queries
-from pipeline.curation import Curation
-from pipeline.gazetteer import LABELS
+from pipeline.entities.curation import Curation
+from pipeline.entities.gazetteer import LABELS
+from pipeline.store import queries
 from search_api.deps import ResourcesDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page
 from search_api.exports import MENTION_COLUMNS, TABLE_RESPONSES, Format, mention_rows, table_response

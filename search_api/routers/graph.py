@@ -9,8 +9,8 @@ import networkx as nx
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from pipeline import queries
-from pipeline.gazetteer import LABELS
+from pipeline.entities.gazetteer import LABELS
+from pipeline.store import queries
 from search_api.deps import StoreDep
 from search_api.exports import download
 from search_api.retrieval import PUBLICATION_DATE

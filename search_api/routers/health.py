@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from pipeline.index import IndexUnavailable
-from pipeline.store import Store
+from pipeline.index.vectors import IndexUnavailable
+from pipeline.store.writer import Store
 from search_api.deps import Indexes, Resources, ResourcesDep, StoreDep
 from search_api.schemas import Health
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, HTTPException
 
-from pipeline.queries import totals
+from pipeline.store.queries import totals
 from search_api.deps import StoreDep
 from search_api.schemas import Stats
 

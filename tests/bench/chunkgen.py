@@ -3,7 +3,7 @@
     python -m tests.bench.chunkgen [CHUNKS] [--show K]
 
 French ESS-like articles and reports (several sources, publication dates from 2012, syndicated copies)
-are written through the project's own code: ``chunk_rows`` and ``chunk_metadata`` of `pipeline.run`,
+are written through the project's own code: ``chunk_rows`` and ``chunk_metadata`` of `pipeline.processing.run`,
 ``Store.save_document`` and ``VectorIndex.replace_documents``, with embeddings from ``get_embedder``,
 as ``Processor.write`` does, but without MinHash and without spaCy: the mentions are the generator's own
 names (organisations, towns, regions, people, years) found in the text, so facets and hit entities cost what
@@ -37,12 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.batch import chunk_metadata, chunk_rows, document_id
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.dedup import text_hash
-from pipeline.gazetteer import load_gazetteer
-from pipeline.index import DocumentVectors
-from pipeline.store import ChunkRow, Document, Mention, Store
+from pipeline.entities.gazetteer import load_gazetteer
+from pipeline.index.vectors import DocumentVectors
+from pipeline.processing.batch import chunk_metadata, chunk_rows, document_id
+from pipeline.processing.duplicates import text_hash
+from pipeline.store.writer import ChunkRow, Document, Mention, Store
 
 BENCH_DIR = PROJECT_ROOT / "corpus" / "data" / "bench"
 SEED = 2024
@@ -881,8 +881,8 @@ class VectorPool:
     """The real vectors of a cached index by chunk id, and blends of them for chunks it does not have."""
 
     def __init__(self, settings: Settings, seed: int):
-        from pipeline.embed import embedder_name, get_embedder
-        from pipeline.index import VectorIndex
+        from pipeline.embed.embedder import embedder_name, get_embedder
+        from pipeline.index.vectors import VectorIndex
 
         index = VectorIndex(settings, embedder_name(settings), get_embedder(settings).dim)
         self.by_id: dict[str, np.ndarray] = {}
@@ -918,9 +918,9 @@ class Builder:
     keyword index (filled again on opening when an interrupted build left it behind the store)."""
 
     def __init__(self, settings: Settings, pool: VectorPool | None = None):
-        from pipeline.embed import get_embedder
-        from pipeline.index import VectorIndex
-        from pipeline.keywords import KeywordIndex
+        from pipeline.embed.embedder import get_embedder
+        from pipeline.index.keywords import KeywordIndex
+        from pipeline.index.vectors import VectorIndex
 
         started = time.perf_counter()
         self.embedder = get_embedder(settings)

@@ -3,7 +3,7 @@
     python -m tests.bench.embedding [--passages 300] [--rounds 10] [--queries 300]
 
 Sides: sentence-transformers on torch fp32 (``ESS_EMBEDDING_ENGINE=torch``) and the int8 ONNX model exported by
-`ess model` (``onnx-int8``, `pipeline/onnx_encoder.py`), both through the project's embedders, batch 8, with
+`ess model` (``onnx-int8``, `pipeline/embed/onnx_encoder.py`), both through the project's embedders, batch 8, with
 the same prompts, the same tokens and the same number of threads.
 
 - Passages: the first ``--passages`` PIAF paragraphs (title and text), both cores (torch's and onnxruntime's
@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from pipeline.config import Settings
-from pipeline.embed import Embedder, OnnxEmbedder, model_location
+from pipeline.embed.embedder import Embedder, OnnxEmbedder, model_location
 from tests.bench.latency import percentiles, quartiles
 from tests.eval.retrieval import PIAF, load_piaf, ndcg
 from tests.eval.shared import absent
@@ -94,7 +94,7 @@ def dense_ndcg(model, passages: list[str], owners: list[str], questions: list[tu
 def press_set() -> tuple[list[str], list[str], list[tuple[str, frozenset]]] | None:
     """The press set's chunks as `ess process` embeds them (title, then the chunk), their documents' keys,
     and its questions; None when its cache is not built (`python -m tests.eval.fusion` builds it)."""
-    from pipeline.store import Store
+    from pipeline.store.writer import Store
     from tests.eval.fusion import CACHE, press_key, press_questions
 
     path = CACHE / "press" / "ess.sqlite"

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.config import Settings
-from pipeline.index import DocumentVectors, IndexCopies, VectorIndex, forget_client
+from pipeline.index.vectors import DocumentVectors, IndexCopies, VectorIndex, forget_client
 from tests.bench.chunkgen import BENCH_DIR
 from tests.bench.latency import quartiles
 

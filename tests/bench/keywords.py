@@ -2,13 +2,13 @@
 
     python -m tests.bench.keywords --chunks 100000 --queries 400
 
-Both engines index exactly the terms `pipeline.analysis` gives (title and text of each chunk, already stemmed
+Both engines index exactly the terms `pipeline.index.analysis` gives (title and text of each chunk, already stemmed
 and folded; tantivy splits them on spaces, FTS5 with unicode61 and no further folding) and are asked the same
 OR of a query's terms for the same number of hits. Sides:
 
 - FTS5: the table the store held until schema v6 (title, text), ``bm25(chunks_fts, 2, 1)``, ``ORDER BY`` it
   ``LIMIT k``: every matching row is scored before the sort.
-- tantivy, written as `pipeline.keywords` writes (per batch a writer, a commit, its merges waited for): one
+- tantivy, written as `pipeline.index.keywords` writes (per batch a writer, a commit, its merges waited for): one
   field holding the title's terms twice then the text's (frequencies, no positions), one ``should`` term
   query per term, top k by BM25 with Block-Max WAND, which skips blocks that cannot enter the top k. On
   PIAF's tuning half this field ties FTS5 (0.842); two fields with the title boosted by 2, 1 or 0.5 reached
@@ -40,7 +40,7 @@ from pathlib import Path
 
 import tantivy
 
-from pipeline.analysis import query_terms, terms
+from pipeline.index.analysis import query_terms, terms
 from tests.bench.chunkgen import plan
 from tests.bench.latency import percentiles
 from tests.eval.keywords import TITLE_WEIGHT, fts_query, piaf_questions
@@ -98,7 +98,7 @@ class Tantivy:
         self.index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
 
     def write(self, rows: list[tuple[int, str, str]]) -> None:
-        """As `pipeline.keywords` writes a batch: a writer, the rows, a commit, the merges waited for."""
+        """As `pipeline.index.keywords` writes a batch: a writer, the rows, a commit, the merges waited for."""
         writer = self.index.writer(heap_size=50_000_000, num_threads=1)
         for rowid, title, text in rows:
             document = tantivy.Document(terms=f"{title} {title} {text}")

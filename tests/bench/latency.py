@@ -42,9 +42,9 @@ from pathlib import Path
 
 import httpx
 
-from pipeline.analysis import query_terms
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.embed import embedder_name
+from pipeline.embed.embedder import embedder_name
+from pipeline.index.analysis import query_terms
 from search_api.timing import parse_server_timing
 from tests.bench.chunkgen import BENCH_DIR, build_index, slug
 from tests.eval.shared import SHARED_EVAL
@@ -164,9 +164,9 @@ def check_index(settings: Settings) -> dict:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from pipeline.index import COLLECTION
-    from pipeline.schema import SchemaError
-    from pipeline.store import Store
+    from pipeline.index.vectors import COLLECTION
+    from pipeline.store.schema import SchemaError
+    from pipeline.store.writer import Store
 
     hint = "run `ess process` (or `ess demo`) with ESS_DATA_DIR pointing there first"
     if not settings.store_db.exists():
@@ -319,9 +319,9 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from pipeline.embed import get_embedder
-    from pipeline.index import COLLECTION, reading_copy
-    from pipeline.keywords import KeywordIndex
+    from pipeline.embed.embedder import get_embedder
+    from pipeline.index.keywords import KeywordIndex
+    from pipeline.index.vectors import COLLECTION, reading_copy
 
     with serve(settings, counts) as (base, server), reading_copy(settings) as copy:
         embedder = get_embedder(settings, threads=1)  # this process's own, for the bare rows: one thread, as the API

@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.store import Store
+from pipeline.store.writer import Store
 from tests.bench.latency import shown
 from tests.tests_support import free_port, wait_until_listening
 

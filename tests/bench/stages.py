@@ -9,7 +9,7 @@ process`` keeps as documents. After a discarded warm-up round, ours and bare run
 interquartile range of the per-round ratio ours / bare. Each stage runs in its own child process, whose
 peak memory (max RSS) is reported too.
 
-- extraction: ``pipeline.extract.extract_html`` / ``trafilatura.bare_extraction`` with the same options
+- extraction: ``pipeline.extract.main_text.extract_html`` / ``trafilatura.bare_extraction`` with the same options
   (metadata with the extensive date search, tables, links) and the same serialisation of the main text
   (``xmltotxt``); beside them, for reference, ``trafilatura.extract`` with the same options (which also
   computes a fingerprint and writes a header) and with the library's defaults
@@ -39,10 +39,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.chunk import chunk_spans
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.extract import extract_html
-from pipeline.pagekind import Page, judge
+from pipeline.extract.article_rule import Page, judge
+from pipeline.extract.chunks import chunk_spans
+from pipeline.extract.main_text import extract_html
 from tests.bench.latency import quartiles
 
 DEMO = PROJECT_ROOT / "corpus" / "demo"
@@ -113,8 +113,8 @@ def extraction(pages: list[tuple[str, bytes]], rounds: int) -> dict:
 
 
 def nlp_stage(pages: list[tuple[str, bytes]], rounds: int) -> dict:
-    from pipeline.dates import iso_value
-    from pipeline.nlp import entities, load_nlp, statistical_ner
+    from pipeline.nlp.dates import iso_value
+    from pipeline.nlp.tagger import entities, load_nlp, statistical_ner
 
     settings = Settings()
     texts = [extract_html(body, url).text for url, body in pages]
@@ -158,7 +158,7 @@ def chunk_inputs(pages: list[tuple[str, bytes]], limit: int) -> list[str]:
 
 
 def embedding(pages: list[tuple[str, bytes]], rounds: int) -> dict:
-    from pipeline.embed import get_embedder
+    from pipeline.embed.embedder import get_embedder
 
     settings = Settings()
     texts = chunk_inputs(pages, EMBEDDED_CHUNKS)
@@ -189,7 +189,7 @@ def bare_encoder(ours, settings: Settings) -> tuple[Callable[[list[str]], np.nda
 def indexing(rounds: int, chunks: int = INDEXED_CHUNKS, per_document: int = 4) -> dict:
     import chromadb
 
-    from pipeline.index import DocumentVectors, VectorIndex
+    from pipeline.index.vectors import DocumentVectors, VectorIndex
 
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(chunks, 384)).astype(np.float32)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from warcio.archiveiterator import ArchiveIterator
 
-from pipeline.archive import Exchange, WarcArchive, read_response_body
+from pipeline.archive.warc_writer import Exchange, WarcArchive, read_response_body
 
 
 def exchange(n: int) -> Exchange:

@@ -96,7 +96,7 @@ def bad_crawl(tmp_path_factory, base_settings, ess, registry, embedder):
         elapsed = time.monotonic() - started
         logs = {"bad": bad.requests(), "plain": plain.requests(), "failing": failing.requests()}
     assert done.returncode == 0, done.stderr[-3000:]
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     return settings, json.loads(done.stdout), logs, process(settings), elapsed
 
@@ -141,7 +141,7 @@ def test_robots_txt_answered_with_500_blocks_the_site(bad_crawl):
 
 
 def test_pages_come_out_readable_after_processing(bad_crawl):
-    from pipeline.store import Store
+    from pipeline.store.writer import Store
 
     settings, _, _, report, _ = bad_crawl
     store = Store(settings.store_db, readonly=True)

@@ -9,7 +9,7 @@ import threading
 import time
 
 from crawler.sitehost import SiteHandler, SiteHost
-from pipeline.archive import read_response_body
+from pipeline.archive.warc_writer import read_response_body
 from tests_support import run_ess_async
 
 PAGES = 20

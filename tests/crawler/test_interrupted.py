@@ -13,8 +13,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.sitehost import SiteHandler, SiteHost
-from pipeline.archive import read_response_body
-from pipeline.warc import latest_pages
+from pipeline.archive.warc_reader import latest_pages
+from pipeline.archive.warc_writer import read_response_body
 from tests_support import run_ess_async
 
 PAGES = 24
@@ -96,7 +96,7 @@ def test_kill_then_rerun(tmp_path, base_settings, registry, ess, caplog):
         with open(damaged, "ab") as stream:
             stream.write(cut)
         caplog.clear()
-        with caplog.at_level(logging.WARNING, logger="pipeline.warc"):
+        with caplog.at_level(logging.WARNING, logger="pipeline.archive.warc_reader"):
             assert places(latest_pages(settings.raw_dir)) == places(intact)  # the cut record is skipped
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert any(damaged.name in message for message in warnings), warnings

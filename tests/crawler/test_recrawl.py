@@ -91,7 +91,7 @@ def crawl_stage(ess, settings, host, command: str, **env: str) -> Stage:
 def lifecycle(tmp_path_factory, base_settings, ess, registry, embedder):
     """crawl, process -> recrawl unchanged -> one page edited (its sitemap lastmod too), one deleted (and taken out
     of the sitemap), as a CMS does -> recrawl, process."""
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     site = tmp_path_factory.mktemp("site")
     shutil.copytree(SITES / "alpha", site, dirs_exist_ok=True)
@@ -135,9 +135,9 @@ def test_changed_page_is_archived_again_and_deleted_page_is_gone(lifecycle):
 
 
 def test_search_sees_the_new_text_and_flags_the_gone_page(lifecycle):
-    from pipeline.analysis import query_terms
-    from pipeline.keywords import KeywordIndex
-    from pipeline.store import Store
+    from pipeline.index.analysis import query_terms
+    from pipeline.index.keywords import KeywordIndex
+    from pipeline.store.writer import Store
 
     settings, _ = lifecycle
     store = Store(settings.store_db, readonly=True)

@@ -8,7 +8,7 @@ import pytest
 
 from crawler.middlewares import is_private_address, resolves_to_private, retry_after_seconds
 from crawler.sitehost import SiteHandler, SiteHost
-from pipeline.urls import canonical_url, clean_url
+from pipeline.archive.urls import canonical_url, clean_url
 from tests_support import FIXTURES
 
 TARGETS = {

@@ -255,7 +255,7 @@ def extraction_section(result: dict) -> list[str]:
             "collapsed on both sides first. Accuracy = (with found + without absent) / all snippets; precision, "
             "recall and F1 count a found `with` as a true positive, a missing one as a false negative and a "
             "present `without` as a false positive. Bare trafilatura is `trafilatura.extract(html, url=url)` with "
-            "its defaults (comments included); ours is `pipeline.extract.extract_html` (comments excluded, "
+            "its defaults (comments included); ours is `pipeline.extract.main_text.extract_html` (comments excluded, "
             "metadata, extensive date search, byline)."
         ),
         *table(header, rows),
@@ -303,8 +303,8 @@ def pages_section(report: dict) -> list[str]:
             "knows which is which) crawled by `ess crawl`, each archived page judged by the pipeline's own "
             "extraction and `page_verdict`; the demo sites, crawled for the demo queries, judged the same way "
             "against `tests/fixtures/demo_articles.json` (the article pages and reports, listed by reading the "
-            "sites). The rule is `pipeline/pagekind.py`; the rule before (an HTML page is a document with 120 words "
-            "and a link density of 0.2 at most) is applied to the same extractions beside it."
+            "sites). The rule is `pipeline/extract/article_rule.py`; the rule before (an HTML page is a document "
+            "with 120 words and a link density of 0.2 at most) is applied to the same extractions beside it."
         ),
         *table(
             ["sites", "articles indexed", "other pages indexed", "before: articles", "before: others", "misses"], rows

@@ -20,11 +20,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.sitehost import SiteHost
-from pipeline.batch import extract, page_verdict
+from pipeline.archive.listings import listed_pages
+from pipeline.archive.warc_reader import latest_records, read_body
 from pipeline.config import Settings
-from pipeline.extract import ExtractionError
-from pipeline.listings import listed_pages
-from pipeline.warc import latest_records, read_body
+from pipeline.extract.main_text import ExtractionError
+from pipeline.processing.batch import extract, page_verdict
 from tests.bench import sitegen
 from tests.tests_support import FIXTURES, run_ess
 

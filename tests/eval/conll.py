@@ -19,7 +19,7 @@ from pathlib import Path
 import spacy
 
 from pipeline.config import Settings
-from pipeline.nlp import entities, load_nlp
+from pipeline.nlp.tagger import entities, load_nlp
 from tests.eval.shared import SHARED_EVAL
 
 DATA = SHARED_EVAL / "ner-fr"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import trafilatura
 
-from pipeline.extract import ExtractionError, extract_html
+from pipeline.extract.main_text import ExtractionError, extract_html
 from tests.eval.shared import SHARED_EVAL
 
 DATA = SHARED_EVAL / "extraction-fr"

@@ -31,9 +31,9 @@ from urllib.parse import urlsplit
 
 from rank_bm25 import BM25Okapi
 
-from pipeline.analysis import terms
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.store import Store
+from pipeline.index.analysis import terms
+from pipeline.store.writer import Store
 from search_api.retrieval import Ranked, Retriever, fuse, min_max
 from tests.eval.retrieval import (
     PIAF_PREFIX,

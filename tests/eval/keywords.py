@@ -5,7 +5,7 @@
 Each PIAF paragraph is one document; the questions are the first 1,000 with qrels, as in the retrieval eval.
 A question belongs to the half of its relevant paragraph's article (sha1 of the title, even or odd). Sides:
 the keyword ranking before French analysis (folded words, a hit holding at least half of them), the same
-without that rule, the project's analysis (``pipeline.analysis``) in FTS5 with its title weight, and a
+without that rule, the project's analysis (``pipeline.index.analysis``) in FTS5 with its title weight, and a
 textbook BM25 (rank_bm25's BM25Okapi) on title and text, over folded words or over the same French terms.
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from rank_bm25 import BM25Okapi
 
-from pipeline.analysis import fold, french_stop_words, terms
+from pipeline.index.analysis import fold, french_stop_words, terms
 from tests.eval.retrieval import ndcg
 from tests.eval.shared import SHARED_EVAL
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import spacy
 
 from pipeline.config import Settings
-from pipeline.nlp import entities, load_nlp
+from pipeline.nlp.tagger import entities, load_nlp
 
 GOLD = Path(__file__).resolve().parents[1] / "fixtures" / "gold_ess.jsonl"
 TYPES = ("ORG", "LOC", "PER", "DATE")

@@ -23,9 +23,9 @@ from pathlib import Path
 import spacy
 
 from pipeline.config import Settings
-from pipeline.extract import extract_html
-from pipeline.gazetteer import entity_key, load_gazetteer
-from pipeline.nlp import entities, load_nlp
+from pipeline.entities.gazetteer import entity_key, load_gazetteer
+from pipeline.extract.main_text import extract_html
+from pipeline.nlp.tagger import entities, load_nlp
 from tests.eval.shared import SHARED_EVAL
 
 DATA = SHARED_EVAL / "extraction-fr"

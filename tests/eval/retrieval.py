@@ -33,10 +33,10 @@ from urllib.parse import urlsplit
 from crawler.registry import load_registry
 from crawler.sitehost import SiteHost
 from pipeline.config import Settings
-from pipeline.embed import get_embedder
-from pipeline.index import VectorIndex, reading_copy
-from pipeline.keywords import KeywordIndex
-from pipeline.store import Store
+from pipeline.embed.embedder import get_embedder
+from pipeline.index.keywords import KeywordIndex
+from pipeline.index.vectors import VectorIndex, reading_copy
+from pipeline.store.writer import Store
 from search_api.retrieval import Filters, Mode, Retriever, search_documents
 from search_api.schemas import SearchHit
 from tests.eval.articles import evaluate_demo as evaluate_articles

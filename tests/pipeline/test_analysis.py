@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.analysis import query_terms, terms
+from pipeline.index.analysis import query_terms, terms
 
 
 @pytest.mark.parametrize(

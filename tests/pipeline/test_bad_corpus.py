@@ -18,8 +18,8 @@ import zlib
 
 import pytest
 
-from pipeline.ingest import MAX_FILE_BYTES
-from pipeline.store import Store
+from pipeline.processing.ingest import MAX_FILE_BYTES
+from pipeline.store.writer import Store
 from tests_support import FIXTURES, ess_command
 
 BAD = FIXTURES / "bad" / "ingest"
@@ -131,9 +131,9 @@ EXTRACT_ALL = (
     + """
 from collections import Counter
 from pipeline.config import Settings
-from pipeline.extract import ExtractionError
-from pipeline.batch import extract
-from pipeline.warc import latest_pages, read_body
+from pipeline.extract.main_text import ExtractionError
+from pipeline.processing.batch import extract
+from pipeline.archive.warc_reader import latest_pages, read_body
 settings, outcomes = Settings(), Counter()
 for page in latest_pages(settings.raw_dir).values():
     try:
@@ -165,7 +165,7 @@ def bad_corpus(tmp_path_factory, base_settings, embedder):
     assert ingested.returncode == 0, ingested.stderr[-3000:]
     extracted, extract_peak = run_with_peak(EXTRACT_ALL, [], env)
     assert extracted.returncode == 0, extracted.stderr[-3000:]
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     report = process(settings)  # in this process, where the models are already loaded
     elapsed = time.monotonic() - started

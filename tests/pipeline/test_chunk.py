@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.chunk import MAX_WORDS, TARGET_WORDS, chunk_spans
+from pipeline.extract.chunks import MAX_WORDS, TARGET_WORDS, chunk_spans
 
 SENTENCE = "Le pôle territorial réunit des entreprises, des associations et la commune autour de projets communs. "
 

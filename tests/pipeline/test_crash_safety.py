@@ -40,7 +40,7 @@ def kill_after(settings, line: str, occurrence: int) -> int:
 
 @pytest.mark.parametrize(("line", "occurrence"), KILL_POINTS, ids=[f"{p}-{n}" for p, n in KILL_POINTS])
 def test_a_rerun_after_kill_9_equals_an_uninterrupted_run(processed, embedder, tmp_path, line, occurrence):
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     reference = snapshot(processed[0], embedder)
     settings = unprocessed_copy(processed, tmp_path / "data")

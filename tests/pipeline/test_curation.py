@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipeline.curation import Curation, CurationError, Decision, record
-from pipeline.gazetteer import entity_key
+from pipeline.entities.curation import Curation, CurationError, Decision, record
+from pipeline.entities.gazetteer import entity_key
 
 
 def test_a_found_entity_resolves_through_merges_aliases_rejects_and_types():

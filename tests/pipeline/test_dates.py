@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from pipeline.dates import normalise_date
+from pipeline.nlp.dates import normalise_date
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crawler.sitehost import SiteHost
-from pipeline.dedup import DuplicateFinder, from_blob, to_blob
+from pipeline.processing.duplicates import DuplicateFinder, from_blob, to_blob
 
 RELEASE = (
     "Communiqué. Le réseau des ressourceries et le Coorace annoncent un programme commun pour former au réemploi "
@@ -40,7 +40,7 @@ def page(site: str, body: str) -> str:
 def test_syndicated_release_shows_once_with_also_on(tmp_path, base_settings, registry, ess, embedder):
     from fastapi.testclient import TestClient
 
-    from pipeline.run import process
+    from pipeline.processing.run import process
     from search_api.app import create_app
 
     folders = []

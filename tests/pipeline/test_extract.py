@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import PROJECT_ROOT
-from pipeline.extract import ExtractionError, clean_title, extract_html, extract_pdf
+from pipeline.extract.main_text import ExtractionError, clean_title, extract_html, extract_pdf
 
 DEMO = PROJECT_ROOT / "corpus" / "demo"
 SITES = PROJECT_ROOT / "tests" / "fixtures" / "sites"

@@ -1,13 +1,13 @@
-"""The gazetteer: canonical keys, validation, matching (``pipeline.ruler``)."""
+"""The gazetteer: canonical keys, validation, matching (``pipeline.nlp.gazetteer_ruler``)."""
 
 from __future__ import annotations
 
 import pytest
 import spacy
 
-from pipeline import ruler  # noqa: F401 - registers the "gazetteer_ruler" component
 from pipeline.config import Settings
-from pipeline.gazetteer import GazetteerError, entity_key, load_gazetteer
+from pipeline.entities.gazetteer import GazetteerError, entity_key, load_gazetteer
+from pipeline.nlp import gazetteer_ruler  # noqa: F401 - registers the "gazetteer_ruler" component
 
 
 @pytest.mark.parametrize("variant", ["Coorace", "le Coorace", "du Coorace", "COORACE", "au Coorace", "l’Coorace"])

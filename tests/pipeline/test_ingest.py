@@ -8,9 +8,9 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.archive import Exchange, WarcArchive
-from pipeline.run import process
-from pipeline.store import Store
+from pipeline.archive.warc_writer import Exchange, WarcArchive
+from pipeline.processing.run import process
+from pipeline.store.writer import Store
 from tests_support import DEMO
 
 ARTICLE = DEMO / "coop-actu" / "actualites" / "1042-ptce-val-d-argent.html"

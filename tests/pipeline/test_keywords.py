@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from pipeline.analysis import query_terms
-from pipeline.index import IndexCopies, disk_stamp
-from pipeline.keywords import KeywordIndex
-from pipeline.store import ChunkRow, Document, Store
+from pipeline.index.analysis import query_terms
+from pipeline.index.keywords import KeywordIndex
+from pipeline.index.vectors import IndexCopies, disk_stamp
+from pipeline.store.writer import ChunkRow, Document, Store
 
 TEXT = "Le Coorace réunit les structures d'insertion. Les clauses sociales créent des emplois à Grasse."
 

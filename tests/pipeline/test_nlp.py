@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from spacy.tokens import Span
 
-from pipeline.nlp import drop_reason, entities, load_nlp, pieces
+from pipeline.nlp.tagger import drop_reason, entities, load_nlp, pieces
 
 TEXT = (
     "Nadia Benali dirige le PTCE Bocage Solidaire à Bressuire, dans les Deux-Sèvres. "

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from pipeline.embed import OnnxEmbedder, get_embedder
-from pipeline.index import IndexMismatch, VectorIndex
+from pipeline.embed.embedder import OnnxEmbedder, get_embedder
+from pipeline.index.vectors import IndexMismatch, VectorIndex
 from tests_support import FIXTURES
 
 SENTENCES = [json.loads(line)["text"] for line in (FIXTURES / "gold_ess.jsonl").open(encoding="utf-8")]
@@ -80,7 +80,7 @@ def test_the_api_does_not_import_torch_with_the_onnx_engine(int8_settings, int8_
 def test_a_product_whose_input_has_outliers_stays_in_fp32(int8_embedder):
     import onnx
 
-    from pipeline.onnx_encoder import WIDEST_STEP, int8_model, quantisation_step
+    from pipeline.embed.onnx_encoder import WIDEST_STEP, int8_model, quantisation_step
 
     spread = np.random.default_rng(0).normal(0, 0.2, 50_000)
     assert quantisation_step(spread) < WIDEST_STEP < quantisation_step(np.append(spread, 60.0))

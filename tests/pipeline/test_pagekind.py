@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from trafilatura.utils import load_html
 
-from pipeline import pagekind
-from pipeline.pagekind import Page, PageSignals, Thresholds, judge, read_signals
+from pipeline.extract import article_rule
+from pipeline.extract.article_rule import Page, PageSignals, Thresholds, judge, read_signals
 
 LIMITS = Thresholds()
 ARTICLE_URL = "https://reseau.example/actualites/2026/03/une-ressourcerie-ouvre-a-cerizay.html"
@@ -35,40 +35,40 @@ def verdict(words: int, url: str = ARTICLE_URL, **facts) -> tuple[bool, str]:
 )
 def test_structured_data_says_article(head):
     assert signals(head).structured_article
-    assert verdict(40, signals=signals(head)) == (True, pagekind.SHORT_ARTICLE)
+    assert verdict(40, signals=signals(head)) == (True, article_rule.SHORT_ARTICLE)
 
 
 def test_broken_json_ld_is_no_signal_and_no_crash():
     found = signals('<script type="application/ld+json">{"@type": "NewsArticle",</script>')
     assert not found.structured_article
-    assert verdict(40, signals=found) == (False, pagekind.NO_SIGNALS)
+    assert verdict(40, signals=found) == (False, article_rule.NO_SIGNALS)
 
 
 def test_a_short_page_needs_a_signal_each_of_which_suffices():
-    assert verdict(40) == (False, pagekind.NO_SIGNALS)
-    assert verdict(40, listed=True) == (True, pagekind.SHORT_ARTICLE)
-    assert verdict(40, signals=body_signals("<article><p>x</p></article>")) == (True, pagekind.SHORT_ARTICLE)
+    assert verdict(40) == (False, article_rule.NO_SIGNALS)
+    assert verdict(40, listed=True) == (True, article_rule.SHORT_ARTICLE)
+    assert verdict(40, signals=body_signals("<article><p>x</p></article>")) == (True, article_rule.SHORT_ARTICLE)
     dated = body_signals('<p>Publié le <time datetime="2026-03-12">12 mars</time></p>')
-    assert dated.date_markup and verdict(40, signals=dated) == (True, pagekind.SHORT_ARTICLE)
+    assert dated.date_markup and verdict(40, signals=dated) == (True, article_rule.SHORT_ARTICLE)
 
 
 def test_below_the_short_floor_nothing_is_an_article():
-    assert verdict(LIMITS.min_short_words - 1, listed=True) == (False, pagekind.TOO_SHORT)
+    assert verdict(LIMITS.min_short_words - 1, listed=True) == (False, article_rule.TOO_SHORT)
 
 
 def test_a_long_page_is_an_article_without_signals():
-    assert verdict(LIMITS.min_words) == (True, pagekind.ARTICLE)
+    assert verdict(LIMITS.min_words) == (True, article_rule.ARTICLE)
 
 
 def test_teasers_make_a_listing_even_with_long_text():
     teasers = "".join(f'<article><h2><a href="/a{i}.html">Titre {i}</a></h2><p>résumé</p></article>' for i in range(4))
     found = body_signals(teasers)
     assert found.teaser_headings == 4 and found.article_elements == 4
-    assert verdict(400, signals=found) == (False, pagekind.LISTING)
+    assert verdict(400, signals=found) == (False, article_rule.LISTING)
 
 
 def test_link_density_makes_a_listing():
-    assert verdict(400, link_density=LIMITS.max_link_density + 0.01) == (False, pagekind.LISTING)
+    assert verdict(400, link_density=LIMITS.max_link_density + 0.01) == (False, article_rule.LISTING)
 
 
 @pytest.mark.parametrize(
@@ -86,13 +86,13 @@ def test_link_density_makes_a_listing():
     ],
 )
 def test_listing_urls(url):
-    assert verdict(400, url=url) == (False, pagekind.LISTING)
+    assert verdict(400, url=url) == (False, article_rule.LISTING)
 
 
 def test_a_listing_url_yields_to_article_markup_or_a_feed():
     url = "https://site.example/rubrique/economie/une-scop-reprend-la-menuiserie"
-    assert verdict(400, url=url) == (False, pagekind.LISTING)
-    assert verdict(400, url=url, listed=True) == (True, pagekind.ARTICLE)
+    assert verdict(400, url=url) == (False, article_rule.LISTING)
+    assert verdict(400, url=url, listed=True) == (True, article_rule.ARTICLE)
     assert verdict(400, url=url, signals=signals('<meta property="og:type" content="article">'))[0]
 
 
@@ -100,7 +100,7 @@ def test_a_listing_url_yields_to_article_markup_or_a_feed():
     "path", ["mentions-legales.html", "contact/", "politique-de-confidentialite", "cookies.html", "a-propos/index.html"]
 )
 def test_legal_contact_and_service_pages(path):
-    assert verdict(400, url=f"https://site.example/{path}", listed=True) == (False, pagekind.SITE_PAGE)
+    assert verdict(400, url=f"https://site.example/{path}", listed=True) == (False, article_rule.SITE_PAGE)
 
 
 def test_an_article_slug_containing_contact_is_still_an_article():
@@ -109,22 +109,22 @@ def test_an_article_slug_containing_contact_is_still_an_article():
 
 def test_given_included_and_pdf_pages_are_always_kept():
     home = "https://site.example/"
-    assert verdict(3, url=home, given=True) == (True, pagekind.GIVEN)
-    assert verdict(3, url=home, included=True) == (True, pagekind.INCLUDED)
-    assert verdict(3, url=home, kind="pdf") == (True, pagekind.REPORT)
+    assert verdict(3, url=home, given=True) == (True, article_rule.GIVEN)
+    assert verdict(3, url=home, included=True) == (True, article_rule.INCLUDED)
+    assert verdict(3, url=home, kind="pdf") == (True, article_rule.REPORT)
 
 
 def test_a_heading_is_a_teaser_only_when_it_is_a_link():
     found = body_signals(
         '<article><h2>La SCIC du Bocage, <a href="/scic">lire</a> la suite de notre enquête</h2></article>'
     )
-    assert found.teaser_headings == 0 and verdict(40, signals=found) == (True, pagekind.SHORT_ARTICLE)
+    assert found.teaser_headings == 0 and verdict(40, signals=found) == (True, article_rule.SHORT_ARTICLE)
 
 
 def test_one_teaser_on_a_paginated_page_is_a_listing_not_a_short_article():
     card = '<article class="card"><h3><a href="/a.html">Une ressourcerie ouvre</a></h3><p>résumé</p></article>'
     found = body_signals(card + '<a rel="prev" href="/actualites/">Précédent</a>')
-    assert verdict(60, url="https://site.example/economie/suite.html", signals=found) == (False, pagekind.LISTING)
+    assert verdict(60, url="https://site.example/economie/suite.html", signals=found) == (False, article_rule.LISTING)
     assert verdict(60, url="https://site.example/economie/suite.html", signals=body_signals(card))[1] == (
-        pagekind.NO_SIGNALS
+        article_rule.NO_SIGNALS
     )

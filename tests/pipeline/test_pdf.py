@@ -7,8 +7,8 @@ from io import BytesIO
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from pipeline.extract import ExtractionError, extract_pdf
-from pipeline.pdf import join_lines, strip_running_lines
+from pipeline.extract.main_text import ExtractionError, extract_pdf
+from pipeline.extract.pdf import join_lines, strip_running_lines
 from tests_support import DEMO
 
 REPORT = DEMO / "observatoire-ess" / "publications" / "rapport-emploi-ess-2025.pdf"

@@ -7,11 +7,11 @@ import shutil
 
 import pytest
 
-from pipeline.batch import document_id
-from pipeline.index import IndexMismatch, VectorIndex
+from pipeline.index.vectors import IndexMismatch, VectorIndex
 from pipeline.locks import Busy, data_lock
-from pipeline.run import process
-from pipeline.store import Store
+from pipeline.processing.batch import document_id
+from pipeline.processing.run import process
+from pipeline.store.writer import Store
 
 
 def test_first_run_counts_what_it_did(processed):
@@ -95,7 +95,7 @@ def test_a_store_older_than_schema_versions_gets_an_error_line_not_a_traceback(t
     assert "Traceback" not in done.stderr
 
 
-PROCESSING_LOGGERS = ("pipeline.run", "pipeline.batch")
+PROCESSING_LOGGERS = ("pipeline.processing.run", "pipeline.processing.batch")
 
 
 def test_batches_are_embedded_on_another_thread_while_the_next_is_prepared(processed, tmp_path, caplog):

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 import pytest
 
 from crawler.sitehost import SiteHost
-from pipeline import pagekind
-from pipeline.run import process
-from pipeline.store import Store
+from pipeline.extract import article_rule
+from pipeline.processing.run import process
+from pipeline.store.writer import Store
 from tests_support import SITES
 
 EXPECTED = json.loads((SITES / "breves.json").read_text(encoding="utf-8"))
-FAMILIES = {"listing": pagekind.LISTING, "site page": pagekind.SITE_PAGE}
+FAMILIES = {"listing": article_rule.LISTING, "site page": article_rule.SITE_PAGE}
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +65,12 @@ def test_each_other_page_is_skipped_with_its_reason_and_remembered(short_news):
 
 def test_ess_skipped_lists_and_filters(short_news, ess):
     settings, _, _ = short_news
-    listed = json.loads(ess(settings, "skipped", "--json", "--reason", pagekind.SITE_PAGE).stdout)
+    listed = json.loads(ess(settings, "skipped", "--json", "--reason", article_rule.SITE_PAGE).stdout)
     assert {urlsplit(r["url"]).path for r in listed} == {
         p for p, family in EXPECTED["not_articles"].items() if family == "site page"
     }
     sources = json.loads(ess(settings, "sources", "--json").stdout)
-    assert sources[0]["skipped"][pagekind.LISTING] == 5 and sources[0]["documents"] == len(EXPECTED["articles"])
+    assert sources[0]["skipped"][article_rule.LISTING] == 5 and sources[0]["documents"] == len(EXPECTED["articles"])
 
 
 def test_the_api_and_the_page_count_skipped_pages_per_source_and_reason(short_news):
@@ -82,8 +82,8 @@ def test_the_api_and_the_page_count_skipped_pages_per_source_and_reason(short_ne
     with TestClient(create_app(settings)) as client:
         (source,) = client.get("/sources").json()
         page = client.get("/corpus").text
-    assert source["skipped"] == {pagekind.LISTING: 5, pagekind.SITE_PAGE: 3}
-    assert f"{pagekind.LISTING} : 5" in page and "Pages écartées" in page
+    assert source["skipped"] == {article_rule.LISTING: 5, article_rule.SITE_PAGE: 3}
+    assert f"{article_rule.LISTING} : 5" in page and "Pages écartées" in page
 
 
 def test_ess_include_forces_a_page_in_for_good(short_news, ess):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.gazetteer import model_text
-from pipeline.nlp import entities, load_nlp
+from pipeline.entities.gazetteer import model_text
+from pipeline.nlp.tagger import entities, load_nlp
 
 
 @pytest.fixture(scope="module")

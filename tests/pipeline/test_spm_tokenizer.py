@@ -6,9 +6,9 @@ import json
 
 from tokenizers import Tokenizer, models, pre_tokenizers
 
-from pipeline import spm_tokenizer
-from pipeline.onnx_encoder import FolderTokenizer, load_tokenizer
-from pipeline.spm_tokenizer import PARITY_TEXTS, SentencePieceTokenizer
+from pipeline.embed import spm_tokenizer
+from pipeline.embed.onnx_encoder import FolderTokenizer, load_tokenizer
+from pipeline.embed.spm_tokenizer import PARITY_TEXTS, SentencePieceTokenizer
 from tests_support import FIXTURES
 
 SENTENCES = [json.loads(line)["text"] for line in (FIXTURES / "gold_ess.jsonl").open(encoding="utf-8")]

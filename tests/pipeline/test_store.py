@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.store import ChunkRow, Document, Mention, Store
+from pipeline.store.writer import ChunkRow, Document, Mention, Store
 
 TEXT = "Le Coorace réunit les structures d'insertion. Les clauses sociales créent des emplois à Grasse."
 

@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from pipeline.index import VectorIndex, document_of
-from pipeline.keywords import KeywordIndex
-from pipeline.store import Store
+from pipeline.index.keywords import KeywordIndex
+from pipeline.index.vectors import VectorIndex, document_of
+from pipeline.store.writer import Store
 
 
 def test_search_command_applies_the_api_filters(processed, ess, client):

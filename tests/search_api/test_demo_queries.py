@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.registry import load_registry
-from pipeline.store import Store
+from pipeline.store.writer import Store
 from tests.eval.floors import DEMO_HYBRID_MARGIN, DEMO_NDCG
 from tests.eval.retrieval import (
     DEMO_QUERIES,

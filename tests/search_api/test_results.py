@@ -138,7 +138,7 @@ def test_an_empty_data_directory_answers_zero_hits_with_a_hint(base_settings, tm
 @pytest.fixture(scope="module")
 def duplicated(tmp_path_factory, base_settings, ess, embedder):
     """The same press release published by two sources, and one other text."""
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     text = "Le Coorace et France Active lancent un fonds pour les entreprises d'insertion de la Creuse. " * 20
     other = "À Tours, une ressourcerie ouvre un atelier de réparation de vélos avec la mairie. " * 20

@@ -59,7 +59,7 @@ def test_hits_carry_the_metadata_analysts_need(client):
 
 
 def test_keyword_mode_finds_exact_names_and_only_them(client, processed):
-    from pipeline.store import Store
+    from pipeline.store.writer import Store
 
     store = Store(processed[0].store_db, readonly=True)
     naming = {

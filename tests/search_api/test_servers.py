@@ -56,7 +56,7 @@ def chroma_server(tmp_path):
 
 
 def test_the_pipeline_and_the_api_run_on_a_chroma_server(chroma_server, base_settings, tmp_path, ess, embedder):
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     port, server = chroma_server
     settings = base_settings.model_copy(

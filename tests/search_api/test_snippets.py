@@ -1,6 +1,6 @@
 """Snippets: a one-line window around the query's words, escaped, the words marked."""
 
-from pipeline.analysis import query_terms
+from pipeline.index.analysis import query_terms
 from search_api.snippets import plain, snippet, window
 
 

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import anyio
 import pytest
 
-from pipeline.schema import SchemaError
-from pipeline.store import Document, Store
+from pipeline.store.schema import SchemaError
+from pipeline.store.writer import Document, Store
 from search_api.deps import StorePool, get_store
 
 

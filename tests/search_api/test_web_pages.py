@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def web_data(processed, tmp_path_factory, ess, registry):
     """A copy of the processed fixture sites, plus the hostile site crawled and processed into it."""
-    from pipeline.run import process
+    from pipeline.processing.run import process
 
     settings, _ = processed
     data = tmp_path_factory.mktemp("web") / "data"

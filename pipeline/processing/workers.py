@@ -1,6 +1,7 @@
-"""Processing spread over Celery workers on a Redis broker: the workers make batches ready (``pipeline.batch``:
-extraction, the article rule, entities, chunks, vectors); the coordinator, ``ess process --distributed``, stays
-the one writer of the store and the indexes (``pipeline.run.Processor``).
+"""Processing spread over Celery workers on a Redis broker: the workers make batches ready
+(``pipeline.processing.batch``: extraction, the article rule, entities, chunks, vectors); the coordinator,
+``ess process --distributed``, stays the one writer of the store and the indexes
+(``pipeline.processing.run.Processor``).
 
 Shared between machines: the broker (``ESS_BROKER_URL``) and the raw archive (a worker reads each page at the WARC
 file and offset the coordinator sends, under its own ``ESS_DATA_DIR``/raw: a network folder or a copy). The same
@@ -34,10 +35,10 @@ from kombu.exceptions import OperationalError
 from redis import Redis
 from redis.exceptions import RedisError
 
-from pipeline.batch import Batch, BatchMaker, batch_from_json, batch_to_json, document_id
+from pipeline.archive.warc_reader import RawPage
 from pipeline.config import Settings
-from pipeline.embed import embedder_name
-from pipeline.warc import RawPage
+from pipeline.embed.embedder import embedder_name
+from pipeline.processing.batch import Batch, BatchMaker, batch_from_json, batch_to_json, document_id
 
 log = logging.getLogger(__name__)
 QUEUE = "ess-batches"
@@ -90,7 +91,7 @@ _recipe: dict = {}
 def load_models(**_) -> None:
     """Each worker process loads its models when it starts, before it takes a batch, on one thread."""
     global _maker, _recipe
-    from pipeline.embed import get_embedder
+    from pipeline.embed.embedder import get_embedder
 
     started = time.perf_counter()
     settings = Settings()

@@ -12,7 +12,7 @@ from io import BytesIO
 from pypdf import PdfReader
 from pypdf.errors import LimitReachedError
 
-from pipeline.dates import DATE, normalise_date
+from pipeline.nlp.dates import DATE, normalise_date
 
 log = logging.getLogger(__name__)
 SPACES = re.compile(r"[ \t\u00a0]+")

@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from pipeline.gazetteer import Entry, load_gazetteer, model_text, variants
+from pipeline.entities.gazetteer import Entry, load_gazetteer, model_text, variants
 
 
 class GazetteerRuler:

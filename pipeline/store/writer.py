@@ -1,5 +1,5 @@
 """SQLite store: documents, chunks, entities and mentions (the keyword index, derived from the chunks, is
-`pipeline.keywords`)."""
+`pipeline.index.keywords`)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipeline.curation import Curation
-from pipeline.gazetteer import Entry, entity_key
-from pipeline.readonly import connect_readonly
-from pipeline.schema import check, migrate
+from pipeline.entities.curation import Curation
+from pipeline.entities.gazetteer import Entry, entity_key
+from pipeline.store.readonly import connect_readonly
+from pipeline.store.schema import check, migrate
 
 DOCUMENT_KINDS = ("html", "pdf", "text")  # an HTML page, a PDF report, an ingested text or JSON document
 

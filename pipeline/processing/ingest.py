@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParserException
 
-from pipeline.archive import WarcArchive, now_iso
+from pipeline.archive.warc_writer import WarcArchive, now_iso
 from pipeline.config import Settings
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.gazetteer import strip_accents
+from pipeline.entities.gazetteer import strip_accents
 
 WORD = re.compile(r"\w+", re.UNICODE)
 STOP_WORDS_FILE = Path("lang", "fr", "stop_words.py")  # in the spacy package, a plain list without imports

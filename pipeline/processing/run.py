@@ -1,8 +1,8 @@
 """Incremental processing: new or changed archived pages become documents, entities, chunks and vectors.
 
 ``Processor`` is the one writer of the store and the indexes: it finds what changed, has each batch made ready
-(``pipeline.batch``, on this thread, then embedded on another), puts documents in their duplicate clusters and
-writes batches one at a time, in order.
+(``pipeline.processing.batch``, on this thread, then embedded on another), puts documents in their duplicate clusters
+and writes batches one at a time, in order.
 
 Ids are deterministic (document id from the URL, chunk id = document id + index) and a document is
 written to the index before the store records its content hash, so a killed run resumes where it
@@ -20,19 +20,19 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
 
-from pipeline import curation
-from pipeline.batch import Batch, BatchMaker, chunk_metadata, document_id
+from pipeline.archive.listings import listed_pages
+from pipeline.archive.warc_reader import RawPage, latest_records
 from pipeline.config import Settings
-from pipeline.curation import Curation
-from pipeline.dedup import DuplicateFinder, to_blob
-from pipeline.embed import Embedder, get_embedder
-from pipeline.gazetteer import load_gazetteer
-from pipeline.index import DocumentVectors, VectorIndex
-from pipeline.keywords import KeywordIndex
-from pipeline.listings import listed_pages
+from pipeline.embed.embedder import Embedder, get_embedder
+from pipeline.entities import curation
+from pipeline.entities.curation import Curation
+from pipeline.entities.gazetteer import load_gazetteer
+from pipeline.index.keywords import KeywordIndex
+from pipeline.index.vectors import DocumentVectors, VectorIndex
 from pipeline.locks import data_lock
-from pipeline.store import Document, Skip, Store
-from pipeline.warc import RawPage, latest_records
+from pipeline.processing.batch import Batch, BatchMaker, chunk_metadata, document_id
+from pipeline.processing.duplicates import DuplicateFinder, to_blob
+from pipeline.store.writer import Document, Skip, Store
 
 log = logging.getLogger(__name__)
 GONE_UNPROCESSED = "gone before it was processed"
@@ -48,8 +48,8 @@ class RunReport:
 
 class Processor:
     def __init__(self, settings: Settings, embedder: Embedder | None):
-        """Without an ``embedder``, batches are made by `ess worker` processes (``pipeline.workers``), not here:
-        this process then loads no model, and opens the vector index with the embedder the workers name."""
+        """Without an ``embedder``, batches are made by `ess worker` processes (``pipeline.processing.workers``), not
+        here: this process then loads no model, and opens the vector index with the embedder the workers name."""
         self.settings, self.distributed = settings, embedder is None
         self.maker = BatchMaker(settings, embedder) if embedder else None
         self.curation = Curation.load(settings.curation)
@@ -142,7 +142,7 @@ class Processor:
 
     def process_distributed(self, batches: list[list[RawPage]]) -> None:
         """Batches made by the workers, received and written one at a time, in the order they were sent."""
-        from pipeline.workers import Dispatcher
+        from pipeline.processing.workers import Dispatcher
 
         for batch in Dispatcher(self.settings, self.listed, self.included).results(batches):
             if self.absorb(batch) is not None:

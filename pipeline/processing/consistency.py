@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline import queries
-from pipeline.index import VectorIndex
-from pipeline.keywords import KeywordIndex
-from pipeline.store import Store
+from pipeline.index.keywords import KeywordIndex
+from pipeline.index.vectors import VectorIndex
+from pipeline.store import queries
+from pipeline.store.writer import Store
 
 EXAMPLES = 10  # ids shown per difference
 

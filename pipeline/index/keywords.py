@@ -1,7 +1,7 @@
 """The keyword index: tantivy over the French terms of every chunk, ranked by BM25 with top-k pruning.
 
 Each chunk of the store is one tantivy document: its store rowid (a fast field), its document id (to filter and
-to delete) and one field of terms (`pipeline.analysis`), its document's title twice then its text, so that a
+to delete) and one field of terms (`pipeline.index.analysis`), its document's title twice then its text, so that a
 title word weighs two text words in one BM25. Only term frequencies are indexed: no positions, no stored text.
 A query is the OR of its terms; tantivy's Block-Max WAND skips the blocks of postings that cannot enter the
 top k, where SQLite FTS5 scored every matching row before sorting (docs/ranking.md, `make bench` part keywords).
@@ -22,10 +22,10 @@ from contextlib import contextmanager
 
 import tantivy
 
-from pipeline.analysis import terms
 from pipeline.config import Settings
-from pipeline.index import IndexCopy, index_lock
-from pipeline.store import Store
+from pipeline.index.analysis import terms
+from pipeline.index.vectors import IndexCopy, index_lock
+from pipeline.store.writer import Store
 
 K1 = 1.2  # tantivy's BM25: a term's contribution tends to (k1 + 1) * idf as its frequency grows
 WRITER_HEAP = 50_000_000  # bytes the writer buffers before it flushes a segment on its own

@@ -1,5 +1,5 @@
 """The read side of the store: every query the API, the page and the commands make of ess.sqlite (the writer is
-pipeline.store). Entities (resolution of a name or alias, listings, entity pages), facets of a result set,
+pipeline.store.writer). Entities (resolution of a name or alias, listings, entity pages), facets of a result set,
 totals and per-source counts, and the ids that `ess check` compares."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlite3
 from collections import Counter, defaultdict
 from itertools import combinations
 
-from pipeline.gazetteer import LABELS, entity_key
+from pipeline.entities.gazetteer import LABELS, entity_key
 
 MENTIONED = (
     "SELECT entity_id, count(*) AS mentions, count(DISTINCT doc_id) AS documents FROM mentions GROUP BY entity_id"

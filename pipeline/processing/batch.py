@@ -2,7 +2,7 @@
 
 ``BatchMaker`` reads the raw archive and its models and writes nothing: what it decides (documents, the pages
 that are no documents and why, counts) comes back in a ``Batch`` for the one writer of the store and the
-indexes (``pipeline.run.Processor``) to record. ``ess process`` runs it on its own threads; being stateless
+indexes (``pipeline.processing.run.Processor``) to record. ``ess process`` runs it on its own threads; being stateless
 between batches, it is the unit of work other processes can take on.
 """
 
@@ -17,11 +17,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from pipeline import nlp
-from pipeline.chunk import chunk_spans
+from pipeline.archive.warc_reader import RawPage, read_body
 from pipeline.config import Settings
-from pipeline.embed import Embedder
-from pipeline.extract import (
+from pipeline.embed.embedder import Embedder
+from pipeline.extract.article_rule import Page, PageSignals, Thresholds, Verdict, judge
+from pipeline.extract.chunks import chunk_spans
+from pipeline.extract.language import detect_language
+from pipeline.extract.main_text import (
     Extracted,
     ExtractionError,
     extract_html,
@@ -29,11 +31,9 @@ from pipeline.extract import (
     extract_pdf,
     extract_plain_text,
 )
-from pipeline.ingest import JSON_DOCUMENT
-from pipeline.language import detect_language
-from pipeline.pagekind import Page, PageSignals, Thresholds, Verdict, judge
-from pipeline.store import ChunkRow, Document, Mention
-from pipeline.warc import RawPage, read_body
+from pipeline.nlp import tagger
+from pipeline.processing.ingest import JSON_DOCUMENT
+from pipeline.store.writer import ChunkRow, Document, Mention
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ class BatchMaker:
 
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings, self.embedder = settings, embedder
-        self.nlp = nlp.load_nlp(settings.spacy_model, str(settings.gazetteer))
+        self.nlp = tagger.load_nlp(settings.spacy_model, str(settings.gazetteer))
         self.limits = settings.article_thresholds
 
     def prepare(self, pages: list[RawPage], listed: set[str], included: set[str]) -> Batch:
@@ -136,7 +136,7 @@ class BatchMaker:
         """Mentions of every document; documents not in French are kept but skip the French NER."""
         french = [d for d in docs if d.language in (None, "fr")]
         counts["not French: no entities"] += len(docs) - len(french)
-        found, dropped = nlp.entities(self.nlp, [d.text for d in french], [d.published for d in french])
+        found, dropped = tagger.entities(self.nlp, [d.text for d in french], [d.published for d in french])
         for reason, n in dropped.items():
             counts[f"entities dropped: {reason}"] += n
         by_id = {d.id: mentions for d, mentions in zip(french, found, strict=True)}

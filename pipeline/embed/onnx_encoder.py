@@ -4,7 +4,7 @@
 layer norms and GELU with onnxruntime's transformer optimizer, quantises its weights to int8 per output channel
 (``onnxruntime.quantization.quantize_dynamic``) and keeps only that model, in ``<folder>/onnx/``. A matrix
 product whose input carries outliers too wide for one 8-bit scale stays in fp32 (``wide_inputs``). ``OnnxEncoder``
-then embeds with onnxruntime and the folder's tokenizer (its sentencepiece copy, ``pipeline.spm_tokenizer``,
+then embeds with onnxruntime and the folder's tokenizer (its sentencepiece copy, ``pipeline.embed.spm_tokenizer``,
 when the export could make one; else ``tokenizers``): mean pooling over the tokens, then unit length, as the
 folder's sentence-transformers pipeline does. Neither torch nor transformers is imported to embed.
 """
@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline import spm_tokenizer
-from pipeline.spm_tokenizer import SentencePieceTokenizer
+from pipeline.embed import spm_tokenizer
+from pipeline.embed.spm_tokenizer import SentencePieceTokenizer
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ def quantisation_step(values: np.ndarray) -> float:
 
 
 def load_tokenizer(model_dir: Path) -> SentencePieceTokenizer | FolderTokenizer:
-    """The export's sentencepiece copy of the folder's tokenizer (``pipeline.spm_tokenizer``), else the folder's
+    """The export's sentencepiece copy of the folder's tokenizer (``pipeline.embed.spm_tokenizer``), else the folder's
     own; either truncates at ``MAX_TOKENS``."""
     onnx_folder = model_dir / ONNX_FOLDER
     if spm_tokenizer.converted(onnx_folder):

@@ -12,8 +12,8 @@ from parsel import Selector
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from pipeline.urls import canonical_url
-from pipeline.warc import RawPage, read_body
+from pipeline.archive.urls import canonical_url
+from pipeline.archive.warc_reader import RawPage, read_body
 
 XML_ENTITY = re.compile(rb"<!ENTITY", re.I)  # sitemaps and feeds have no use for DTD entities
 NEWS_NAMESPACE = b"sitemap-news"

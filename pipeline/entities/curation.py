@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.gazetteer import LABELS, entity_key
+from pipeline.entities.gazetteer import LABELS, entity_key
 
 ACTIONS = ("merge", "alias", "reject", "retype")
 

@@ -1,4 +1,5 @@
-"""The ESS gazetteer (corpus/entities.toml): canonical names, types and aliases (matched by ``pipeline.ruler``).
+"""The ESS gazetteer (corpus/entities.toml): canonical names, types and aliases
+(matched by ``pipeline.nlp.gazetteer_ruler``).
 
 Canonical keys fold what analysts consider the same name: case, accents, typographic apostrophes,
 leading articles and prepositions ("le Coorace", "du Labo de l'ESS"), honorifics ("Mme Wilson") and dotted

@@ -11,8 +11,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from pipeline.archive import GONE_STATUSES, read_response_body
-from pipeline.urls import canonical_url
+from pipeline.archive.urls import canonical_url
+from pipeline.archive.warc_writer import GONE_STATUSES, read_response_body
 
 log = logging.getLogger(__name__)
 ROLES = ("page", "feed", "sitemap")

@@ -1,4 +1,5 @@
-"""The French NLP pipeline, built once per process: gazetteer (``pipeline.ruler``) -> spaCy NER -> our dates."""
+"""The French NLP pipeline, built once per process: gazetteer (``pipeline.nlp.gazetteer_ruler``) -> spaCy NER
+-> our dates."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline import (
+from pipeline.entities import gazetteer
+from pipeline.entities.gazetteer import Entry, entity_key, load_gazetteer, model_text
+from pipeline.nlp import (
     dates,  # noqa: F401 - registers the "french_dates" component
-    gazetteer,
-    ruler,  # noqa: F401 - registers the "gazetteer_ruler" component
+    gazetteer_ruler,  # noqa: F401 - registers the "gazetteer_ruler" component
 )
-from pipeline.dates import normalise_date
-from pipeline.gazetteer import Entry, entity_key, load_gazetteer, model_text
-from pipeline.spans import Lexicon, SpanCleaner
-from pipeline.store import Mention
+from pipeline.nlp.dates import normalise_date
+from pipeline.nlp.span_cleaning import Lexicon, SpanCleaner
+from pipeline.store.writer import Mention
 
 LABELS = {*gazetteer.LABELS, "DATE"}  # what becomes a mention
 MAX_ENTITY_CHARS = 80
@@ -79,7 +80,8 @@ def make_gazetteer_names(nlp: Language, name: str, path: str) -> GazetteerNames:
 
 
 class EntityCleaner:
-    """After the model: its spans cleaned (pipeline.spans); what is dropped is counted in ``doc.user_data``."""
+    """After the model: its spans cleaned (pipeline.nlp.span_cleaning); what is dropped is counted in
+    ``doc.user_data``."""
 
     def __init__(self, lexicon: Lexicon):
         self.lexicon = lexicon

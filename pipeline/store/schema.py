@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from pipeline.readonly import connect_readonly
+from pipeline.store.readonly import connect_readonly
 
 VERSION_1 = """
 CREATE TABLE documents (
@@ -99,7 +99,7 @@ DROP TABLE chunks_fts;  -- it held words as written; it now holds French terms, 
 CREATE VIRTUAL TABLE chunks_fts USING fts5(title, text, tokenize = 'unicode61 remove_diacritics 0');
 """
 VERSION_6 = """
-DROP TABLE chunks_fts;  -- the keyword index is now tantivy's (pipeline.keywords), filled from the chunks
+DROP TABLE chunks_fts;  -- the keyword index is now tantivy's (pipeline.index.keywords), filled from the chunks
 CREATE TABLE chunks_v6 (
     rowid INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: the keyword index names a chunk by it
     id TEXT NOT NULL UNIQUE,
@@ -127,7 +127,7 @@ UPDATE documents SET first_seen = processed_at;
 CREATE INDEX documents_first_seen ON documents(first_seen);
 """
 VERSION_9 = """
--- An analyst's decision (pipeline.curation) shaped this entity: its name and type are no longer the most
+-- An analyst's decision (pipeline.entities.curation) shaped this entity: its name and type are no longer the most
 -- frequent surface form and label.
 ALTER TABLE entities ADD COLUMN curated INTEGER NOT NULL DEFAULT 0;
 """

@@ -14,8 +14,8 @@ from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
 from w3lib.encoding import html_to_unicode
 
-from pipeline.pagekind import PageSignals, read_signals
-from pipeline.pdf import PdfError, read_pdf
+from pipeline.extract.article_rule import PageSignals, read_signals
+from pipeline.extract.pdf import PdfError, read_pdf
 
 log = logging.getLogger(__name__)
 
