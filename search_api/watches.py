@@ -18,8 +18,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from pipeline.records import DOCUMENT_KINDS
 from pipeline.store.readonly import connect_readonly
-from pipeline.store.writer import DOCUMENT_KINDS
 from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, Retriever, ranked_documents
 from search_api.snippets import plain, snippet
 

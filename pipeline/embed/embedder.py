@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.config import DEFAULT_EMBEDDING_MODEL, Settings
+from pipeline.locks import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,7 @@ def ensure_int8_model(folder: Path) -> Path:
 @contextmanager
 def conversion_lock(folder: Path) -> Iterator[None]:
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with open(folder.parent / ".convert.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with file_lock(folder.parent / ".convert.lock"):
         yield
 
 

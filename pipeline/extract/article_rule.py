@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
+from pipeline.config import Settings
+
 ARTICLE_TYPES = {
     "article",
     "newsarticle",
@@ -144,6 +146,16 @@ class Thresholds:
     min_short_words: int = 25  # a shorter page needs article signals and at least this many words
     max_link_density: float = 0.2  # share of main-text words inside links above which a page is a listing
     listing_teasers: int = 3  # linked headings or <article> elements from which a page lists others
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The thresholds the ``ESS_ARTICLE_*`` settings give."""
+        return cls(
+            settings.article_min_words,
+            settings.article_short_min_words,
+            settings.article_max_link_density,
+            settings.article_listing_teasers,
+        )
 
 
 @dataclass(frozen=True)

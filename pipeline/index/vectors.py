@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.config import Settings
+from pipeline.locks import file_lock
 
 COLLECTION = "chunks"
 NO_INDEX = "no vector index yet: run `ess process` first"
@@ -102,13 +102,11 @@ def index_lock(settings: Settings, shared: bool = False) -> Iterator[None]:
         return
     if not shared:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        lock = open(settings.chroma_lock, "r" if shared else "a")  # noqa: SIM115 - held across the yield
-    except FileNotFoundError:
-        yield
-        return
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+    with ExitStack() as held:
+        try:
+            held.enter_context(file_lock(settings.chroma_lock, shared, mode="r" if shared else "a"))
+        except FileNotFoundError:  # a reader of an index written before locks
+            pass
         yield
 
 

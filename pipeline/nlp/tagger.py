@@ -20,7 +20,7 @@ from pipeline.nlp import (
 )
 from pipeline.nlp.dates import normalise_date
 from pipeline.nlp.span_cleaning import Lexicon, SpanCleaner
-from pipeline.store.writer import Mention
+from pipeline.records import Mention
 
 LABELS = {*gazetteer.LABELS, "DATE"}  # what becomes a mention
 MAX_ENTITY_CHARS = 80

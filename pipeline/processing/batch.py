@@ -33,7 +33,7 @@ from pipeline.extract.main_text import (
 )
 from pipeline.nlp import tagger
 from pipeline.processing.ingest import JSON_DOCUMENT
-from pipeline.store.writer import ChunkRow, Document, Mention
+from pipeline.records import ChunkRow, Document, Mention
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class BatchMaker:
     def __init__(self, settings: Settings, embedder: Embedder):
         self.settings, self.embedder = settings, embedder
         self.nlp = tagger.load_nlp(settings.spacy_model, str(settings.gazetteer))
-        self.limits = settings.article_thresholds
+        self.limits = Thresholds.from_settings(settings)
 
     def prepare(self, pages: list[RawPage], listed: set[str], included: set[str]) -> Batch:
         """Extraction, the article rule, entities and chunks of a batch: everything but its vectors.

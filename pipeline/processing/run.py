@@ -27,12 +27,14 @@ from pipeline.embed.embedder import Embedder, get_embedder
 from pipeline.entities import curation
 from pipeline.entities.curation import Curation
 from pipeline.entities.gazetteer import load_gazetteer
+from pipeline.extract.article_rule import Thresholds
 from pipeline.index.keywords import KeywordIndex
 from pipeline.index.vectors import DocumentVectors, VectorIndex
 from pipeline.locks import data_lock
 from pipeline.processing.batch import Batch, BatchMaker, chunk_metadata, document_id
 from pipeline.processing.duplicates import DuplicateFinder, to_blob
-from pipeline.store.writer import Document, Skip, Store
+from pipeline.records import Document, Skip
+from pipeline.store.writer import Store
 
 log = logging.getLogger(__name__)
 GONE_UNPROCESSED = "gone before it was processed"
@@ -60,7 +62,7 @@ class Processor:
         self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()
         # the thresholds that judged a skip: pages skipped under other ones are judged again
-        self.rule = "/".join(str(v) for v in astuple(settings.article_thresholds))
+        self.rule = "/".join(str(v) for v in astuple(Thresholds.from_settings(settings)))
         self.listed: set[str] = set()
         self.included: set[str] = set()
         for change, n in self.keywords.sync(self.store).items():

@@ -38,6 +38,7 @@ from redis.exceptions import RedisError
 from pipeline.archive.warc_reader import RawPage
 from pipeline.config import Settings
 from pipeline.embed.embedder import embedder_name
+from pipeline.extract.article_rule import Thresholds
 from pipeline.processing.batch import Batch, BatchMaker, batch_from_json, batch_to_json, document_id
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def recipe(settings: Settings) -> dict:
         "embedder": embedder_name(settings),
         "spaCy model": settings.spacy_model,
         "gazetteer (sha256)": hashlib.sha256(settings.gazetteer.read_bytes()).hexdigest(),
-        "article thresholds": asdict(settings.article_thresholds),
+        "article thresholds": asdict(Thresholds.from_settings(settings)),
     }
 
 

@@ -5,72 +5,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 from pipeline.entities.curation import Curation
 from pipeline.entities.gazetteer import Entry, entity_key
+from pipeline.records import ChunkRow, Document, Mention, Skip
 from pipeline.store.readonly import connect_readonly
 from pipeline.store.schema import check, migrate
-
-DOCUMENT_KINDS = ("html", "pdf", "text")  # an HTML page, a PDF report, an ingested text or JSON document
-
-
-@dataclass
-class Document:
-    id: str
-    url: str
-    source: str
-    kind: str  # one of DOCUMENT_KINDS
-    text: str
-    raw_hash: str
-    title: str | None = None
-    author: str | None = None
-    published: str | None = None
-    sitename: str | None = None
-    description: str | None = None
-    fetched_at: str | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    language: str | None = None
-    gone: int = 0
-    no_text: int = 0
-    text_hash: str | None = None
-    cluster: str | None = None
-    tags: str | None = None  # JSON list
-
-
-@dataclass
-class Skip:
-    """An archived page that is not a document: its body's hash and the reason, so it is not judged twice."""
-
-    id: str
-    url: str
-    source: str
-    raw_hash: str
-    reason: str
-    words: int | None
-    rule: str
-
-
-@dataclass
-class ChunkRow:
-    id: str
-    idx: int
-    start: int
-    end: int
-    text: str
-
-
-@dataclass
-class Mention:
-    text: str  # the surface form
-    label: str  # ORG | LOC | PER | MISC | DATE
-    start: int
-    end: int
-    entity: str | None = None  # canonical name when the gazetteer matched
-    value: str | None = None  # DATE: ISO value ("2012-04-13", "2012-06" or "2012")
-
 
 NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"  # UTC, to the second: what processed_at and first_seen hold
 READ_MMAP_BYTES = 1 << 30  # a request's fresh connection maps the file instead of filling its own page cache

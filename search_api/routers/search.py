@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import StringConstraints
 
-from pipeline.store.writer import DOCUMENT_KINDS
+from pipeline.records import DOCUMENT_KINDS
 from search_api.deps import RetrieverDep
 from search_api.exports import SEARCH_COLUMNS, TABLE_RESPONSES, Format, search_rows, table_response
 from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, empty_response, search_documents

@@ -18,8 +18,8 @@ from fastapi.templating import Jinja2Templates
 from crawler.overview import sources_overview
 from pipeline.entities.curation import Curation
 from pipeline.entities.gazetteer import LABELS as ENTITY_TYPES
+from pipeline.records import DOCUMENT_KINDS
 from pipeline.store import queries
-from pipeline.store.writer import DOCUMENT_KINDS
 from search_api.attention import ALL_SOURCES, INTERVALS, MAX_QUERIES, attention, nothing_yet
 from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page

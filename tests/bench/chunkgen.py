@@ -42,7 +42,8 @@ from pipeline.entities.gazetteer import load_gazetteer
 from pipeline.index.vectors import DocumentVectors
 from pipeline.processing.batch import chunk_metadata, chunk_rows, document_id
 from pipeline.processing.duplicates import text_hash
-from pipeline.store.writer import ChunkRow, Document, Mention, Store
+from pipeline.records import ChunkRow, Document, Mention
+from pipeline.store.writer import Store
 
 BENCH_DIR = PROJECT_ROOT / "corpus" / "data" / "bench"
 SEED = 2024

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.config import PROJECT_ROOT, Settings
-from pipeline.extract.article_rule import Page, judge
+from pipeline.extract.article_rule import Page, Thresholds, judge
 from pipeline.extract.chunks import chunk_spans
 from pipeline.extract.main_text import extract_html
 from tests.bench.latency import quartiles
@@ -53,7 +53,7 @@ INDEXED_CHUNKS = 4000  # chunks per indexing round (random unit vectors: the con
 
 def article_pages(site: Path, limit: int) -> list[tuple[str, bytes]]:
     """The first ``limit`` pages (path order) that the article rule keeps as documents (not listings, not stubs)."""
-    kept, limits = [], Settings().article_thresholds
+    kept, limits = [], Thresholds.from_settings(Settings())
     for path in sorted(site.rglob("*.html")):
         url, body = f"http://bench.invalid/{path.relative_to(site)}", path.read_bytes()
         page = extract_html(body, url)

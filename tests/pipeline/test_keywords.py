@@ -9,7 +9,8 @@ import pytest
 from pipeline.index.analysis import query_terms
 from pipeline.index.keywords import KeywordIndex
 from pipeline.index.vectors import IndexCopies, disk_stamp
-from pipeline.store.writer import ChunkRow, Document, Store
+from pipeline.records import ChunkRow, Document
+from pipeline.store.writer import Store
 
 TEXT = "Le Coorace réunit les structures d'insertion. Les clauses sociales créent des emplois à Grasse."
 

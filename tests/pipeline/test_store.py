@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.store.writer import ChunkRow, Document, Mention, Store
+from pipeline.records import ChunkRow, Document, Mention
+from pipeline.store.writer import Store
 
 TEXT = "Le Coorace réunit les structures d'insertion. Les clauses sociales créent des emplois à Grasse."
 

@@ -7,8 +7,9 @@ from types import SimpleNamespace
 import anyio
 import pytest
 
+from pipeline.records import Document
 from pipeline.store.schema import SchemaError
-from pipeline.store.writer import Document, Store
+from pipeline.store.writer import Store
 from search_api.deps import StorePool, get_store
 
 
