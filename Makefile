@@ -42,9 +42,10 @@ bench: install   # each stage beside its bare library, latency at 1k/10k/100k ch
 loadtest: install   # 50 concurrent clients for 60 s, real uvicorn, demo + 10k synthetic chunks (run `make demo` once first)
 	$(BIN)/python -m tests.bench.loadtest --clients 50 --seconds 60
 
-lint: install
+lint: install   # style, the import contracts (pyproject.toml) and the generated reference pages
 	$(BIN)/ruff check crawler pipeline search_api tests
 	$(BIN)/ruff format --check crawler pipeline search_api tests
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) corpus/data .pytest_cache .ruff_cache

@@ -34,7 +34,7 @@ def sources(as_json: JsonOpt = False) -> None:
     settings = Settings()
     load_sources(settings)  # a clear error for a broken registry
     store = open_store(settings) if settings.store_db.exists() else None
-    rows = sources_overview(settings, store.db if store else None)
+    rows = sources_overview(settings, store)
     if store:
         store.close()
     if as_json:

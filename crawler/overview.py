@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from crawler.registry import RegistryError, load_registry
 from crawler.state import CrawlState
 from pipeline.config import Settings
 from pipeline.store.queries import documents_by_source, skipped_counts
+from pipeline.store.writer import Store
 
 
-def sources_overview(settings: Settings, db: sqlite3.Connection | None) -> list[dict]:
+def sources_overview(settings: Settings, store: Store | None) -> list[dict]:
     """Every registered or stored source: title, kind, homepage, documents, gone ones, last crawl summary."""
     try:
         registry = {s.name: s for s in load_registry(settings.sources)}
     except RegistryError:
         registry = {}
     counts, skipped = {}, {}
-    if db is not None:
-        counts, skipped = documents_by_source(db), skipped_counts(db)
+    if store is not None:
+        counts, skipped = documents_by_source(store.db), skipped_counts(store.db)
     last = {}
     if settings.crawl_db.exists():
         state = CrawlState.reader(settings.crawl_db)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from pipeline.index.analysis import query_terms
 from pipeline.index.keywords import KeywordIndex
-from pipeline.store.queries import source_and_dates
+from pipeline.store.queries import dated_documents
 from pipeline.store.writer import Store
 
 INTERVALS = ("week", "month")
@@ -104,10 +104,7 @@ def documents_by_period(
     store: Store, interval: str, sources: list[str], date_from: str | None, date_to: str | None
 ) -> dict[str, tuple[str, str | None]]:
     """Document id -> (source, period or None) of the documents within the filters."""
-    where, params = source_and_dates(sources, date_from, date_to)
-    rows = store.db.execute(
-        f"SELECT id, source, published FROM documents WHERE {' AND '.join(['1 = 1', *where])}", params
-    )
+    rows = dated_documents(store.db, sources, date_from, date_to)
     return {doc_id: (source, period_of(published, interval)) for doc_id, source, published in rows}
 
 

@@ -95,6 +95,7 @@ def decide(action: str, name: str, other: str | None) -> None:
     """Record a decision in the curation file and apply every decision to the store, holding the data lock."""
     from pipeline.entities import curation
     from pipeline.locks import Busy, data_lock
+    from pipeline.store.curation import apply_curation
     from pipeline.store.writer import Store
 
     settings = Settings()
@@ -109,7 +110,7 @@ def decide(action: str, name: str, other: str | None) -> None:
                 decision = curation.Decision(action, found[0], found[1] if action == "merge" else other)
                 taken = curation.record(settings.curation, decision)
                 started = time.perf_counter()
-                changed = curation.apply(store.db, curation.Curation.load(settings.curation))
+                changed = apply_curation(store.db, curation.Curation.load(settings.curation))
                 seconds = time.perf_counter() - started
             finally:
                 store.close()

@@ -24,7 +24,6 @@ from pipeline.archive.listings import listed_pages
 from pipeline.archive.warc_reader import RawPage, latest_records
 from pipeline.config import Settings
 from pipeline.embed.embedder import Embedder, get_embedder
-from pipeline.entities import curation
 from pipeline.entities.curation import Curation
 from pipeline.entities.gazetteer import load_gazetteer
 from pipeline.extract.article_rule import Thresholds
@@ -34,6 +33,7 @@ from pipeline.locks import data_lock
 from pipeline.processing.batch import Batch, BatchMaker, chunk_metadata, document_id
 from pipeline.processing.duplicates import DuplicateFinder, to_blob
 from pipeline.records import Document, Skip
+from pipeline.store.curation import apply_curation
 from pipeline.store.writer import Store
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class Processor:
         else:
             self.process_overlapped(batches)
         self.store.name_entities()
-        curation.apply(self.store.db, self.curation)  # the gazetteer's names and types were written again
+        apply_curation(self.store.db, self.curation)  # the gazetteer's names and types were written again
         self.store.close()
         self.report.counts["seconds processing"] = round(time.perf_counter() - started, 2)
         self.report.counts["cpu seconds processing"] = round(time.process_time() - cpu_started, 2)
@@ -230,7 +230,7 @@ def keep_first_seen(settings: Settings) -> None:
     kept = json.loads(path.read_text()) if path.exists() else {}
     if settings.store_db.exists():
         store = Store(settings.store_db)
-        for doc_id, seen in store.db.execute("SELECT id, first_seen FROM documents WHERE first_seen IS NOT NULL"):
+        for doc_id, seen in store.first_seen().items():
             kept[doc_id] = min(seen, kept.get(doc_id, seen))
         store.close()
     partial = path.with_suffix(".tmp")
@@ -243,10 +243,6 @@ def restore_first_seen(settings: Settings) -> None:
     if not path.exists():
         return
     store = Store(settings.store_db)
-    with store.db:
-        store.db.executemany(
-            "UPDATE documents SET first_seen = ? WHERE id = ? AND first_seen > ?",
-            [(seen, doc_id, seen) for doc_id, seen in json.loads(path.read_text()).items()],
-        )
+    store.restore_first_seen(json.loads(path.read_text()))
     store.close()
     path.unlink()

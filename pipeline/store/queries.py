@@ -143,6 +143,15 @@ def source_and_dates(
     return where, params
 
 
+def dated_documents(
+    db: sqlite3.Connection, sources: list[str], date_from: str | None, date_to: str | None
+) -> list[tuple[str, str, str | None]]:
+    """(id, source, publication date) of the documents within the source and date filters."""
+    where, params = source_and_dates(sources, date_from, date_to)
+    rows = db.execute(f"SELECT id, source, published FROM documents WHERE {' AND '.join(['1 = 1', *where])}", params)
+    return [tuple(row) for row in rows]
+
+
 def cooccurrence(
     db: sqlite3.Connection,
     sources: list[str],

@@ -157,6 +157,19 @@ class Store:
             cursor = self.db.execute("UPDATE documents SET gone = 1, raw_hash = ? WHERE id = ?", (raw_hash, doc_id))
         return cursor.rowcount > 0
 
+    def first_seen(self) -> dict[str, str]:
+        """Document id -> when the store first held it."""
+        rows = self.db.execute("SELECT id, first_seen FROM documents WHERE first_seen IS NOT NULL")
+        return dict(rows.fetchall())
+
+    def restore_first_seen(self, kept: dict[str, str]) -> None:
+        """Give documents back the earlier first-seen times ``kept`` before a rebuild."""
+        with self.db:
+            self.db.executemany(
+                "UPDATE documents SET first_seen = ? WHERE id = ? AND first_seen > ?",
+                [(seen, doc_id, seen) for doc_id, seen in kept.items()],
+            )
+
     def keyword_rows(self, doc_ids: list[str] | None = None, rowids: set[int] | None = None) -> list[tuple]:
         """What the keyword index holds of chunks: (rowid, document id, title, text), for the chunks of the
         documents ``doc_ids`` or those at ``rowids``."""

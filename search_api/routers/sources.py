@@ -11,5 +11,5 @@ router = APIRouter(prefix="/sources", tags=["sources"])
 
 @router.get("", response_model=list[SourceInfo], summary="Sources with their documents and last crawl")
 def list_sources(resources: ResourcesDep, store: StoreDep) -> list[SourceInfo]:
-    overview = sources_overview(resources.settings, store.db if store else None)
+    overview = sources_overview(resources.settings, store)
     return [SourceInfo(**source) for source in overview]

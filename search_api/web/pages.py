@@ -217,7 +217,7 @@ def entities_by_type(mentions: list) -> dict[str, list[tuple[str, int]]]:
 
 @router.get("/corpus", response_class=HTMLResponse)
 def sources_page(request: Request, resources: ResourcesDep, store: StoreDep):
-    overview = sources_overview(resources.settings, store.db if store else None)
+    overview = sources_overview(resources.settings, store)
     return templates.TemplateResponse(request, "sources.html", {"sources": overview, "title": "Sources"})
 
 
