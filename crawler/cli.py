@@ -1,4 +1,4 @@
-"""`ess` sub-commands of the crawler's work: sources, crawl, recrawl (which may process what it fetched)."""
+"""`ess` sub-commands of the crawler's work: sources, crawl; and the crawl runner `ess recrawl` uses."""
 
 from __future__ import annotations
 
@@ -80,13 +80,3 @@ def crawl(
 ) -> None:
     """Crawl the sources (start pages, feeds, sitemaps, links) into the WARC archive."""
     run_crawl_command("crawl", source, max_pages, False, as_json)
-
-
-@app.command()
-def recrawl(
-    source: SourceOpt = None,
-    then_process: Annotated[bool, typer.Option("--process", help="Then process, under the same lock.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Revisit known pages with conditional requests; look for new ones in feeds, sitemaps and changed pages."""
-    run_crawl_command("recrawl", source, None, then_process, as_json)

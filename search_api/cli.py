@@ -25,11 +25,7 @@ from pipeline.config import PROJECT_ROOT, Settings
 if TYPE_CHECKING:
     from search_api.retrieval import Retriever
 
-app = typer.Typer(
-    help="ESS press search: crawl, process and search French press about the ESS.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+commands = typer.Typer(add_completion=False)  # this package's; `app`, at the end, composes them with the others
 
 
 DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
@@ -38,7 +34,7 @@ DEMO_DIR = PROJECT_ROOT / "corpus" / "demo"
 entity_app = typer.Typer(
     help="Entities: one across sources and time, and the analysts' decisions about them.", no_args_is_help=True
 )
-app.add_typer(entity_app, name="entity")
+commands.add_typer(entity_app, name="entity")
 
 
 @entity_app.command("show")
@@ -133,7 +129,7 @@ def known(db, name: str) -> str:
     return entity["name"]
 
 
-@app.command()
+@commands.command()
 def search(
     query: str,
     mode: Annotated[str, typer.Option(help="hybrid, semantic or keyword.")] = "hybrid",
@@ -187,7 +183,7 @@ def opened_retriever(settings: Settings) -> Iterator[Retriever]:
 
 
 watch_app = typer.Typer(help="Watched searches: keep a search, follow what arrives (feeds, digests).")
-app.add_typer(watch_app, name="watch")
+commands.add_typer(watch_app, name="watch")
 
 
 @watch_app.command("add")
@@ -296,7 +292,7 @@ def utc_time(value: str) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@app.command()
+@commands.command()
 def recrawl(
     source: crawler_cli.SourceOpt = None,
     then_process: Annotated[bool, typer.Option("--process", help="Then process, under the same lock.")] = False,
@@ -305,7 +301,7 @@ def recrawl(
     """Revisit known pages with conditional requests; look for new ones in feeds, sitemaps and changed pages.
     With --process, end with what each watched search matches among the documents this run brought."""
     started = utc_now()
-    crawler_cli.recrawl(source, then_process, as_json)
+    crawler_cli.run_crawl_command("recrawl", source, None, then_process, as_json)
     if then_process and not as_json:
         for watched, found in watch_arrivals(Settings(), started):
             typer.echo(f"\n{watched.name}: {len(found)} new")
@@ -313,7 +309,7 @@ def recrawl(
                 typer.echo(f"  {arrival.published or 'n.d.':<10} {arrival.source:<22} {arrival.title or arrival.url}")
 
 
-@app.command()
+@commands.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Default: ESS_API_HOST.")] = None,
     port: Annotated[int | None, typer.Option(help="Default: ESS_API_PORT.")] = None,
@@ -348,7 +344,7 @@ def demo_env(settings: Settings) -> dict[str, str]:
     }
 
 
-@app.command()
+@commands.command()
 def demo(
     port: Annotated[int | None, typer.Option(help="API port. Default: ESS_API_PORT.")] = None,
     recrawl: Annotated[bool, typer.Option(help="Crawl again even if the demo was crawled before.")] = False,
@@ -427,10 +423,15 @@ def run_step(settings: Settings, command: str, *args: str) -> None:
         fail(f"demo step `ess {command}` failed (exit {done.returncode})")
 
 
-# The crawler's commands, then the pipeline's, then this package's, as `ess --help` lists them; recrawl is this
-# package's, which ends with the watched searches' news.
-crawling = [c for c in crawler_cli.app.registered_commands if c.callback is not crawler_cli.recrawl]
-app.registered_commands[:0] = [*crawling, *pipeline_cli.app.registered_commands]
+# The `ess` command: the crawler's commands (sources, crawl), then the pipeline's, then this package's, as `ess
+# --help` lists them; recrawl is this package's, as it ends with the watched searches' news.
+app = typer.Typer(
+    help="ESS press search: crawl, process and search French press about the ESS.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+for package_commands in (crawler_cli.app, pipeline_cli.app, commands):
+    app.add_typer(package_commands)
 
 
 if __name__ == "__main__":
