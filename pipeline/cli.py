@@ -204,8 +204,9 @@ def document(doc_id: str, as_json: JsonOpt = False) -> None:
 def check(as_json: JsonOpt = False) -> None:
     """Verify that the store, the keyword index and the vector index hold the same chunks (exit 1 if not)."""
     from pipeline.embed.embedder import get_embedder
+    from pipeline.index.copies import reading_copy
     from pipeline.index.keywords import KeywordIndex
-    from pipeline.index.vectors import IndexMismatch, IndexMissing, VectorIndex, reading_copy
+    from pipeline.index.vectors import IndexMismatch, IndexMissing, VectorIndex
     from pipeline.processing.consistency import compare
 
     settings = Settings()
@@ -213,8 +214,8 @@ def check(as_json: JsonOpt = False) -> None:
     embedder = get_embedder(settings)
     try:
         with reading_copy(settings) as copy:
-            index = VectorIndex(settings, embedder.name, embedder.dim, copy=copy)
-            agreement = compare(store, index, KeywordIndex(settings, copy))
+            index = VectorIndex(settings, embedder.name, embedder.dim, copy=copy.chroma)
+            agreement = compare(store, index, KeywordIndex(settings, copy.keywords))
     except (IndexMissing, IndexMismatch) as exc:
         fail(str(exc))
     finally:

@@ -170,10 +170,10 @@ def opened_retriever(settings: Settings) -> Iterator[Retriever]:
 
     resources = Resources.open(settings)
     try:
-        if resources.problem:
-            fail(resources.problem)
+        if resources.indexes.problem:
+            fail(resources.indexes.problem)
         store = open_store(settings)
-        indexes = resources.index
+        indexes = resources.indexes.index
         try:
             yield Retriever(store, indexes.vectors, indexes.keywords, resources.embedder, settings)
         finally:
@@ -401,7 +401,8 @@ def built_by_another_embedder(settings: Settings) -> bool:
     """A demo index whose vectors another model or engine made (the default engine changed): the demo embeds
     its pages again instead of refusing its own queries."""
     from pipeline.embed.embedder import embedder_name
-    from pipeline.index.vectors import COLLECTION, chroma_client, forget_client, reading_copy
+    from pipeline.index.copies import reading_copy
+    from pipeline.index.vectors import COLLECTION, chroma_client, forget_client
 
     if settings.chroma_host or not settings.chroma_dir.is_dir():
         return False

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -17,8 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from pipeline.config import Settings
 from pipeline.embed.embedder import Embedder, OnnxEmbedder, get_embedder
 from pipeline.index.analysis import french_stop_words
-from pipeline.index.keywords import KeywordIndex
-from pipeline.index.vectors import IndexCopies, IndexCopy, IndexMismatch, IndexMissing, VectorIndex, disk_stamp
+from pipeline.index.copies import ReadingIndexes
 from pipeline.store.schema import SchemaError, check, stored_version
 from pipeline.store.writer import Store
 from search_api.retrieval import Retriever
@@ -82,36 +78,15 @@ def file_identity(path: Path) -> tuple[int, int, int] | None:
     return status.st_dev, status.st_ino, status.st_ctime_ns
 
 
-@dataclass(eq=False)
-class Indexes:
-    """The vector index and the keyword index, opened on the same private copy."""
-
-    vectors: VectorIndex
-    keywords: KeywordIndex
-    copy: IndexCopy
-
-
 @dataclass
 class Resources:
-    """What every request shares: settings, the query encoder, the vector index and the keyword index.
-
-    The indexes are read from a private copy (see ``IndexCopies``; with a Chroma server, the keyword index only),
-    taken again when the pipeline has changed their files, at most every ``index_refresh_seconds``. A copy stays
-    open while a request reads it and is deleted once the last such request is done."""
+    """What every request shares: settings, the query encoder, the store's connections and the indexes, read
+    from private copies that are taken again when the pipeline has changed them (``ReadingIndexes``)."""
 
     settings: Settings
     embedder: Embedder | OnnxEmbedder
-    copies: IndexCopies
     stores: StorePool
-    index: Indexes | None = None
-    problem: str | None = None
-    empty: bool = False  # nothing indexed yet: searches answer zero hits with a hint
-    seen: int | None = None  # the stamp of the index files when last opened
-    checked: float = 0.0
-    guard: threading.Lock = field(default_factory=threading.Lock)
-    refreshing: threading.Lock = field(default_factory=threading.Lock)
-    readers: Counter = field(default_factory=Counter)  # requests reading each open index, by id
-    retired: list[Indexes] = field(default_factory=list)
+    indexes: ReadingIndexes
 
     def watches(self) -> WatchStore:
         return WatchStore(self.settings.watches_db)
@@ -123,76 +98,13 @@ class Resources:
         # (1.2 s instead of 0.12 s per query, measured under load). Requests run in parallel instead, on either
         # engine; with the ONNX one torch is not imported at all.
         embedder = get_embedder(settings, threads=1)
-        resources = cls(settings, embedder, IndexCopies(settings), StorePool(settings.store_db, settings.api_threads))
         french_stop_words()  # loaded now (seconds of spaCy data) rather than during the first keyword query
-        resources.connect()
-        return resources
+        indexes = ReadingIndexes.open(settings, embedder.name, embedder.dim)
+        return cls(settings, embedder, StorePool(settings.store_db, settings.api_threads), indexes)
 
     def close(self) -> None:
-        self.copies.close()
+        self.indexes.close()
         self.stores.close()
-
-    def connect(self) -> None:
-        """Open the index, or remember why it cannot be used; the index it replaces retires."""
-        self.seen = disk_stamp(self.settings)
-        index, problem, empty = None, None, False
-        try:
-            index = self._open_index()
-        except IndexMissing as exc:
-            problem, empty = str(exc), True
-        except IndexMismatch as exc:
-            problem = str(exc)
-        except Exception as exc:  # noqa: BLE001 - an unreachable Chroma server raises transport errors
-            problem = f"cannot open the vector index at {self.settings.chroma_location}: {exc}"
-        with self.guard:
-            if self.index is not None:
-                self.retired.append(self.index)
-            self.index, self.problem, self.empty = index, problem, empty
-            self._discard_unread()
-
-    def _open_index(self) -> Indexes:
-        copy = self.copies.take()
-        self.seen = copy.stamp
-        try:
-            vectors = VectorIndex(self.settings, self.embedder.name, self.embedder.dim, copy=copy)
-            return Indexes(vectors, KeywordIndex(self.settings, copy), copy)
-        except Exception:
-            self.copies.discard(copy)
-            raise
-
-    def _discard_unread(self) -> None:
-        for index in [i for i in self.retired if not self.readers[id(i)]]:
-            self.retired.remove(index)
-            del self.readers[id(index)]
-            self.copies.discard(index.copy)
-
-    @contextmanager
-    def reading(self) -> Iterator[Indexes | None]:
-        """The freshest indexes, kept open until the caller is done with them."""
-        self._refresh_if_due()
-        with self.guard:
-            index = self.index
-            self.readers[id(index)] += 1
-        try:
-            yield index
-        finally:
-            with self.guard:
-                self.readers[id(index)] -= 1
-                self._discard_unread()
-
-    def _refresh_if_due(self) -> None:
-        """Open the index again when it was missing or the pipeline changed it; one request does it, the others
-        go on with the index they have."""
-        now = time.monotonic()
-        if now - self.checked < self.settings.index_refresh_seconds or not self.refreshing.acquire(blocking=False):
-            return
-        try:
-            self.checked = now
-            server_was_empty = self.settings.chroma_host and self.empty
-            if server_was_empty or disk_stamp(self.settings) != self.seen:
-                self.connect()
-        finally:
-            self.refreshing.release()
 
 
 def get_resources(request: Request) -> Resources:
@@ -221,12 +133,12 @@ StoreDep = Annotated[Store | None, Depends(get_store)]
 
 def get_retriever(resources: ResourcesDep, store: StoreDep) -> Iterator[Retriever | None]:
     """A retriever; None while nothing is indexed; 503 when the index cannot serve (another model, no server)."""
-    with resources.reading() as index:
-        if store is None or (index is None and resources.empty):
+    with resources.indexes.reading() as index:
+        if store is None or (index is None and resources.indexes.empty):
             yield None
             return
         if index is None:
-            raise HTTPException(status_code=503, detail=resources.problem)
+            raise HTTPException(status_code=503, detail=resources.indexes.problem)
         yield Retriever(store, index.vectors, index.keywords, resources.embedder, resources.settings)
 
 

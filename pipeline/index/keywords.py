@@ -10,7 +10,7 @@ The index is derived from the store: the pipeline writes a batch's documents to 
 here in one commit, and ``sync`` puts right what a crash between the two left (chunks missing, rowids
 without a chunk) by comparing rowids, re-reading the stored text. The store never reuses a chunk rowid
 (AUTOINCREMENT), so a rowid names one text for good and comparing rowids is enough. Readers open a private
-copy (``IndexCopies``).
+copy (``pipeline.index.copies``).
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import math
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import tantivy
 
 from pipeline.config import Settings
 from pipeline.index.analysis import terms
-from pipeline.index.vectors import IndexCopy, index_lock
+from pipeline.index.vectors import index_lock
 from pipeline.store.writer import Store
 
 K1 = 1.2  # tantivy's BM25: a term's contribution tends to (k1 + 1) * idf as its frequency grows
@@ -49,11 +50,12 @@ def indexed_terms(title: str | None, text: str) -> str:
 
 class KeywordIndex:
     """Opened on the data directory's folder by the pipeline, which writes it holding the index lock; opened on
-    a private ``copy`` by readers (a copy without a keyword folder reads as an empty index)."""
+    the keyword folder of a private ``copy`` by readers (``pipeline.index.copies``; a copy without a keyword
+    folder reads as an empty index)."""
 
-    def __init__(self, settings: Settings, copy: IndexCopy | None = None):
+    def __init__(self, settings: Settings, copy: Path | None = None):
         self.settings, self.owner = settings, copy is None
-        self.folder = settings.keywords_dir if self.owner else copy.keywords
+        self.folder = settings.keywords_dir if self.owner else copy
         self.schema = schema()
         if self.owner:
             with index_lock(settings):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -71,28 +68,6 @@ def forget_client(folder: Path) -> None:
         system.stop()
 
 
-def disk_stamp(settings: Settings) -> int | None:
-    """When the files of the embedded index and of the keyword index last changed (None when there are none).
-    A file the writer removes between the listing and its stat (tantivy's temporary files) is passed over."""
-    folders = [settings.keywords_dir] + ([] if settings.chroma_host else [settings.chroma_dir])
-    stamps = [
-        stamp
-        for folder in folders
-        if folder.is_dir()
-        for entry in os.scandir(folder)
-        if (stamp := modified(entry)) is not None
-    ]
-    return max(stamps, default=None)
-
-
-def modified(entry: os.DirEntry) -> int | None:
-    """A file's modification time, None for a folder or a file already gone."""
-    try:
-        return entry.stat().st_mtime_ns if entry.is_file() else None
-    except FileNotFoundError:
-        return None
-
-
 @contextmanager
 def index_lock(settings: Settings, shared: bool = False) -> Iterator[None]:
     """Hold ``DATA/chroma.lock``: exclusive for the one process that opens the index's files, shared by readers
@@ -110,85 +85,14 @@ def index_lock(settings: Settings, shared: bool = False) -> Iterator[None]:
         yield
 
 
-def copy_files(source: Path, target: Path) -> None:
-    """The files under ``source`` copied into ``target``, writable by this process whatever the source's modes."""
-    for folder, _, files in os.walk(source):
-        destination = target / Path(folder).relative_to(source)
-        destination.mkdir(parents=True, exist_ok=True)
-        for name in files:
-            shutil.copyfile(Path(folder) / name, destination / name)
-
-
-@dataclass(frozen=True)
-class IndexCopy:
-    folder: Path
-    stamp: int | None  # of the index's files when they were copied
-
-    @property
-    def chroma(self) -> Path:
-        return self.folder / "chroma"
-
-    @property
-    def keywords(self) -> Path:
-        return self.folder / "keywords"
-
-
-class IndexCopies:
-    """Private copies of the indexes for processes that only read them (the API, `ess search`, `ess check`).
-
-    Chroma writes to an index's files whenever a client opens it, and tantivy takes a lock file to read, so only
-    the pipeline opens ``DATA/chroma`` and ``DATA/keywords``. A reader copies those files, holding the index lock
-    shared so that no write is half done, into a folder of its own outside the data directory, and opens the
-    copy. With a Chroma server only the keyword index is copied."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.root = Path(tempfile.mkdtemp(prefix="ess-index-", dir=settings.index_copies))
-        self.taken = 0
-
-    def take(self) -> IndexCopy:
-        """A copy of the indexes as they are now."""
-        embedded = not self.settings.chroma_host
-        if embedded and not self.settings.chroma_dir.is_dir():
-            raise IndexMissing(NO_INDEX)
-        self.taken += 1
-        with index_lock(self.settings, shared=True):
-            copy = IndexCopy(self.root / str(self.taken), disk_stamp(self.settings))
-            if embedded:
-                copy_files(self.settings.chroma_dir, copy.chroma)
-            if self.settings.keywords_dir.is_dir():
-                copy_files(self.settings.keywords_dir, copy.keywords)
-        return copy
-
-    def discard(self, copy: IndexCopy) -> None:
-        forget_client(copy.chroma)
-        shutil.rmtree(copy.folder, ignore_errors=True)
-
-    def close(self) -> None:
-        for folder in self.root.iterdir() if self.root.is_dir() else ():
-            forget_client(folder / "chroma")
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-@contextmanager
-def reading_copy(settings: Settings) -> Iterator[IndexCopy]:
-    """A private copy of the indexes for a command that only reads them, deleted afterwards."""
-    copies = IndexCopies(settings)
-    try:
-        yield copies.take()
-    finally:
-        copies.close()
-
-
 class VectorIndex:
     """Chunk vectors with their document id and filterable metadata; the model that built it is recorded.
 
     Opened on the data directory's files (the pipeline, holding ``DATA/.lock``), every call holds the index lock
-    exclusively; opened on a private ``copy``, nothing is locked and the data directory is never written."""
+    exclusively; opened on the Chroma folder of a private ``copy`` (``pipeline.index.copies``), nothing is locked
+    and the data directory is never written."""
 
-    def __init__(
-        self, settings: Settings, model_name: str, dim: int, create: bool = False, copy: IndexCopy | None = None
-    ):
+    def __init__(self, settings: Settings, model_name: str, dim: int, create: bool = False, copy: Path | None = None):
         self.settings, self.copy = settings, copy
         self.location = settings.chroma_location
         self.model_name, self.dim = model_name, dim
@@ -196,7 +100,7 @@ class VectorIndex:
         if self.owner and not create and not settings.chroma_dir.is_dir():
             raise IndexMissing(NO_INDEX)
         with self._files():
-            self.client = chroma_client(settings, copy.chroma if copy else None)
+            self.client = chroma_client(settings, copy)
             self.collection = self._open(create)
 
     def _files(self):

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
+from pipeline.index.copies import Indexes
 from pipeline.index.vectors import IndexUnavailable
 from pipeline.store.writer import Store
-from search_api.deps import Indexes, Resources, ResourcesDep, StoreDep
+from search_api.deps import Resources, ResourcesDep, StoreDep
 from search_api.schemas import Health
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -13,14 +14,14 @@ router = APIRouter(prefix="/health", tags=["health"])
 @router.get("", response_model=Health, summary="Service status, index model and counts")
 def health(resources: ResourcesDep, store: StoreDep) -> Health:
     """Counts only (fast); `ess check` compares every chunk id."""
-    with resources.reading() as index:
+    with resources.indexes.reading() as index:
         return health_of(resources, index, store)
 
 
 def health_of(resources: Resources, index: Indexes | None, store: Store | None) -> Health:
     counts = store.counts() if store else {"documents": 0, "chunks": 0}
     keyword_rows = index.keywords.count() if index else 0
-    problem = resources.problem
+    problem = resources.indexes.problem
     try:
         vectors = index.vectors.count() if index else 0
     except IndexUnavailable as exc:
@@ -30,7 +31,7 @@ def health_of(resources: Resources, index: Indexes | None, store: Store | None) 
     if problem is None and not agree:
         problem = "store, keyword index and vector index differ: run `ess check`, then `ess process`"
     return Health(
-        status=status(resources.empty or store is None, agree, problem),
+        status=status(resources.indexes.empty or store is None, agree, problem),
         documents=counts["documents"],
         chunks=counts["chunks"],
         keyword_rows=keyword_rows,

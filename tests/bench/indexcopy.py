@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.config import Settings
-from pipeline.index.vectors import DocumentVectors, IndexCopies, VectorIndex, forget_client
+from pipeline.index.copies import IndexCopies
+from pipeline.index.vectors import DocumentVectors, VectorIndex, forget_client
 from tests.bench.chunkgen import BENCH_DIR
 from tests.bench.latency import quartiles
 
@@ -78,7 +79,7 @@ def opened_from_copy(settings: Settings, query: np.ndarray) -> dict[str, float]:
         started = time.perf_counter()
         copy = copies.take()
         copied = time.perf_counter()
-        index = VectorIndex(settings, MODEL, DIM, copy=copy)
+        index = VectorIndex(settings, MODEL, DIM, copy=copy.chroma)
         opened = time.perf_counter()
         index.query(query, 50)
         queried = time.perf_counter()

@@ -320,8 +320,9 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
     from chromadb.config import Settings as ChromaSettings
 
     from pipeline.embed.embedder import get_embedder
+    from pipeline.index.copies import reading_copy
     from pipeline.index.keywords import KeywordIndex
-    from pipeline.index.vectors import COLLECTION, reading_copy
+    from pipeline.index.vectors import COLLECTION
 
     with serve(settings, counts) as (base, server), reading_copy(settings) as copy:
         embedder = get_embedder(settings, threads=1)  # this process's own, for the bare rows: one thread, as the API
@@ -329,7 +330,7 @@ def run_rows(settings: Settings, counts: dict, queries: list[str], warmup: list[
         try:
             with httpx.Client(base_url=base, timeout=60) as client:
                 api = {mode: ApiSearch(client, mode) for mode in MODES}
-                keywords = KeywordIndex(settings, copy)
+                keywords = KeywordIndex(settings, copy.keywords)
                 bare = bare_rows(embedder, chroma.get_collection(COLLECTION), keywords, [*queries, *warmup])
                 rows = {**{f"api {mode}": search for mode, search in api.items()}, **bare}
                 say(f"{len(rows)} rows: {len(warmup)} warm-up calls each, then {len(queries)} timed calls each")

@@ -34,8 +34,9 @@ from crawler.registry import load_registry
 from crawler.sitehost import SiteHost
 from pipeline.config import Settings
 from pipeline.embed.embedder import get_embedder
+from pipeline.index.copies import reading_copy
 from pipeline.index.keywords import KeywordIndex
-from pipeline.index.vectors import VectorIndex, reading_copy
+from pipeline.index.vectors import VectorIndex
 from pipeline.store.writer import Store
 from search_api.retrieval import Filters, Mode, Retriever, search_documents
 from search_api.schemas import SearchHit
@@ -110,8 +111,8 @@ def open_retriever(settings: Settings) -> Iterator[Retriever]:
     store = Store(settings.store_db, readonly=True)
     try:
         with reading_copy(settings) as copy:
-            index = VectorIndex(settings, embedder.name, embedder.dim, copy=copy)
-            yield Retriever(store, index, KeywordIndex(settings, copy), embedder, settings)
+            index = VectorIndex(settings, embedder.name, embedder.dim, copy=copy.chroma)
+            yield Retriever(store, index, KeywordIndex(settings, copy.keywords), embedder, settings)
     finally:
         store.close()
 

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from pipeline.index.analysis import query_terms
+from pipeline.index.copies import IndexCopies, disk_stamp
 from pipeline.index.keywords import KeywordIndex
-from pipeline.index.vectors import IndexCopies, disk_stamp
 from pipeline.records import ChunkRow, Document
 from pipeline.store.writer import Store
 
@@ -107,9 +107,9 @@ def test_a_reader_reads_a_copy_and_a_missing_index_reads_empty(settings, store, 
         settings.chroma_dir.mkdir(parents=True)
         copy = copies.take()
         assert copy.keywords.is_dir() and not copy.keywords.is_relative_to(settings.data_dir)
-        assert found(store, KeywordIndex(settings, copy), "Coorace") == ["d1:0"]
+        assert found(store, KeywordIndex(settings, copy.keywords), "Coorace") == ["d1:0"]
         KeywordIndex.drop(settings)
-        assert KeywordIndex(settings, copies.take()).count() == 0
+        assert KeywordIndex(settings, copies.take().keywords).count() == 0
     finally:
         copies.close()
 
