@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo crawl recrawl process serve test eval bench loadtest lint clean
+.PHONY: install demo crawl recrawl process serve test test-fast eval bench loadtest lint clean
 
 install: $(STAMP)
 
@@ -30,8 +30,11 @@ process: install
 serve: install
 	$(BIN)/ess serve
 
-test: install
+test: install   # the whole suite: CI's command
 	$(BIN)/python -m pytest -q
+
+test-fast: install   # unit and API tests for the edit-test loop (under 3 minutes): no test marked slow
+	$(BIN)/python -m pytest -q -m "not slow"
 
 eval: install   # extraction, NER and ranking quality: writes docs/eval.md and docs/eval.json, fails below the floors
 	$(BIN)/python -m tests.eval --floors

@@ -10,6 +10,8 @@ import pytest
 from crawler.sitehost import SiteHandler, SiteHost
 from tests_support import DEMO, FIXTURES
 
+pytestmark = pytest.mark.slow  # crawls of hostile and broken sites
+
 FRENCH = "Économie sociale : cœur d’un territoire, été 2025."
 
 

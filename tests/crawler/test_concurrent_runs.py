@@ -8,9 +8,13 @@ import sqlite3
 import threading
 import time
 
+import pytest
+
 from crawler.sitehost import SiteHandler, SiteHost
 from pipeline.archive.warc_writer import read_response_body
 from tests_support import run_ess_async
+
+pytestmark = pytest.mark.slow  # concurrent crawls and runs
 
 PAGES = 20
 HELD = "/p7.html"

@@ -10,12 +10,15 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.sitehost import SiteHandler, SiteHost
 from pipeline.archive.warc_reader import latest_pages
 from pipeline.archive.warc_writer import read_response_body
 from tests_support import run_ess_async
+
+pytestmark = pytest.mark.slow  # crawls killed mid-run
 
 PAGES = 24
 

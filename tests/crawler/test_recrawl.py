@@ -16,6 +16,8 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.sitehost import SiteHandler, SiteHost
 from tests_support import SITES
 
+pytestmark = pytest.mark.slow  # crawls and recrawls of a changing site
+
 CHANGED = "articles/boulangerie-dufresne-scop.html"
 DELETED = "articles/repair-cafe-rue-des-tanneurs.html"
 UNLISTED = {"/", "/articles/livret-racines-epargne-solidaire.html"}  # known pages the sitemap does not list

@@ -11,6 +11,8 @@ import pytest
 
 from tests_support import run_ess_async, snapshot, unprocessed_copy
 
+pytestmark = pytest.mark.slow  # processes killed mid-run
+
 # (log line the kill follows, occurrence): after extraction, after NLP, after embedding, between a document's
 # vectors and its store transaction, after some documents were stored (before their keyword rows), and after a
 # batch's keyword rows.

@@ -23,6 +23,8 @@ from pipeline.store.writer import Store
 from tests.eval.shared import SHARED_EVAL, absent
 from tests_support import ess_command, redis_server, run_ess, snapshot, stop_groups, unprocessed_copy
 
+pytestmark = pytest.mark.slow  # real Celery workers over a real redis-server
+
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory):

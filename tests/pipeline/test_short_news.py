@@ -14,6 +14,8 @@ from pipeline.processing.run import process
 from pipeline.store.writer import Store
 from tests_support import SITES
 
+pytestmark = pytest.mark.slow  # a site crawled and processed
+
 EXPECTED = json.loads((SITES / "breves.json").read_text(encoding="utf-8"))
 FAMILIES = {"listing": article_rule.LISTING, "site page": article_rule.SITE_PAGE}
 

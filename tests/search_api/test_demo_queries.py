@@ -18,6 +18,8 @@ from tests.eval.retrieval import (
 )
 from tests_support import DEMO
 
+pytestmark = pytest.mark.slow  # the demo sites crawled and processed
+
 MIN_QUERIES = 30
 FILTERS = {"date_from", "date_to", "source", "entity"}
 
@@ -41,7 +43,6 @@ def test_the_demo_queries_are_well_formed(lines):
         assert set(filters.get("source", [])) <= sources, f"{line['id']}: unknown source"
 
 
-@pytest.mark.slow
 def test_every_relevant_page_becomes_a_document(demo_processed, lines):
     """A relevant page the pipeline drops (listing, stub) could never be found: the file or the pipeline is wrong."""
     settings, _ = demo_processed
@@ -59,13 +60,11 @@ def modes(demo_processed) -> dict[str, dict]:
     return demo_report(settings, load_demo_queries())["modes"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("mode", sorted(DEMO_NDCG))
 def test_each_mode_stays_above_its_floor(modes, mode):
     assert modes[mode]["ndcg@10"] >= DEMO_NDCG[mode], modes
 
 
-@pytest.mark.slow
 def test_hybrid_is_not_worse_than_the_best_single_mode(modes):
     best = max(modes["keyword"]["ndcg@10"], modes["semantic"]["ndcg@10"])
     assert modes["hybrid"]["ndcg@10"] >= best - DEMO_HYBRID_MARGIN, modes

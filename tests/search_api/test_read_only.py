@@ -27,6 +27,8 @@ from search_api.app import create_app
 from search_api.watches import WatchIn, WatchStore
 from tests_support import chantier_documents, ess_command, free_port, wait_until_listening
 
+pytestmark = pytest.mark.slow  # the API traced with strace over a read-only data directory
+
 NOBODY = 65534
 WRITING_CALLS = ("creat", "rename", "unlink", "mkdir", "rmdir", "link", "symlink", "truncate")
 OPEN_FOR_WRITING = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC")

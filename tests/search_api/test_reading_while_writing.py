@@ -8,8 +8,11 @@ import threading
 from collections import Counter
 
 import httpx
+import pytest
 
 from tests_support import chantier_documents, run_ess_async, serving
+
+pytestmark = pytest.mark.slow  # the API read while the pipeline writes
 
 QUERIES = ["coopération territoriale emploi", "Coorace", "épargne solidaire", "tiers-lieu"]
 

@@ -8,8 +8,12 @@ import sqlite3
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import pytest
+
 from crawler.sitehost import SiteHost
 from tests_support import SITES
+
+pytestmark = pytest.mark.slow  # the real commands over a crawled site
 
 TEMPLATE = "articles/boulangerie-dufresne-scop.html"
 ADDED = "articles/ressourcerie-des-coteaux.html"

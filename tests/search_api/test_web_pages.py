@@ -17,9 +17,12 @@ from tests_support import FIXTURES, serving
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium is not installed (Debian package chromium; .ci/run installs it)"
-)
+pytestmark = [
+    pytest.mark.slow,  # the page in a real browser
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="chromium is not installed (Debian package chromium; .ci/run installs it)"
+    ),
+]
 
 
 @pytest.fixture(scope="module")
