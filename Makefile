@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo crawl recrawl process serve test test-fast eval bench loadtest lint clean
+.PHONY: install demo crawl recrawl process serve test test-fast eval bench loadtest lint docs clean
+
+REFERENCE := docs/configuration.md docs/cli.md docs/api.md   # generated from the code (tests/reference.py)
 
 install: $(STAMP)
 
@@ -49,6 +51,10 @@ lint: install   # style, the import contracts (pyproject.toml) and the generated
 	$(BIN)/ruff check crawler pipeline search_api tests
 	$(BIN)/ruff format --check crawler pipeline search_api tests
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/cog -I . --check $(REFERENCE)
+
+docs: install   # regenerate the reference pages from the settings object, the Typer app and the OpenAPI schema
+	$(BIN)/cog -I . -r $(REFERENCE)
 
 clean:
 	rm -rf $(VENV) corpus/data .pytest_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""The one settings object. Every setting has a default and a line of help (shown in the README)."""
+"""The one settings object and the data directory's layout. Every setting has a default and a line of help, which
+docs/configuration.md shows (generated: `make docs`)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,13 @@ class Settings(BaseSettings):
     sources: Path = Field(
         PROJECT_ROOT / "corpus" / "sources.toml", description="Sources registry (TOML) that the crawler reads."
     )
-    spacy_model: str = Field("fr_core_news_md", description="French spaCy pipeline used for named entities.")
+    spacy_model: str = Field(
+        "fr_core_news_md",
+        description="French spaCy pipeline used for named entities (the tests use `fr_core_news_sm`).",
+    )
     gazetteer: Path = Field(
         PROJECT_ROOT / "corpus" / "entities.toml",
-        description="ESS gazetteer (TOML): canonical names, types and aliases matched before the model.",
+        description="ESS gazetteer (TOML): canonical names, types and aliases, matched before the statistical NER.",
     )
     curation: Path = Field(
         PROJECT_ROOT / "corpus" / "curation.json",
@@ -39,31 +43,45 @@ class Settings(BaseSettings):
     )
     model_cache: Path = Field(
         PROJECT_ROOT / "corpus" / "data" / "models",
-        description="Directory where converted embedding models are cached (shared by every data directory).",
+        description="Where converted embedding models are cached (shared by every data directory).",
     )
     embedding_engine: Literal["onnx-int8", "torch"] = Field(
         "onnx-int8",
-        description="What runs the encoder: ONNX Runtime with int8 weights exported once from the model's folder "
-        "(`ess model`), or sentence-transformers on torch (fp32); an index records which one built it.",
+        description=(
+            "What runs the encoder: `onnx-int8` (ONNX Runtime with int8 weights per output channel, attention"
+            " fused, the few matrix products whose inputs carry outliers kept in fp32; exported once from the"
+            " model's folder, any sentence-transformers folder, by `ess model` or at first use; the API then "
+            "never imports torch) or `torch` (sentence-transformers, fp32). On PIAF and the press set the "
+            "int8 path loses 0.004 and 0.009 dense nDCG@10 and embeds 1.6x faster (docs/bench.md). An index "
+            "records which engine built it and refuses the other one's queries: switching means `ess process "
+            "--reindex`."
+        ),
     )
     embedding_batch_size: int = Field(
         8, ge=1, description="Chunks embedded per batch (8 ran 1.15x faster than 32 on CPU: docs/bench.md)."
     )
-    chroma_host: str | None = Field(None, description="Chroma server host; unset means the embedded index in data_dir.")
-    chroma_port: int = Field(8000, description="Chroma server port, used when chroma_host is set.")
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; unset means the embedded index in the data directory."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port, used when `ESS_CHROMA_HOST` is set.")
     fusion_keyword_weight: float = Field(
         0.8,
         ge=0,
         le=1,
-        description="Weight of the keyword side in hybrid search (its BM25 over the query's best possible score); "
-        "the semantic side (min-max normalised similarity) weighs the rest. Chosen on PIAF: docs/ranking.md.",
+        description=(
+            "Weight of the keyword side in hybrid search (its BM25 over the query's best possible score); the"
+            " semantic side (min-max normalised similarity) weighs the rest. Chosen on PIAF: "
+            "`docs/ranking.md`."
+        ),
     )
     keyword_floor: float = Field(
         0.2,
         ge=0,
         le=1,
-        description="In hybrid search a document counts in the total and facets when its keyword confidence "
-        "reaches this, or its similarity the similarity floor (chosen on PIAF: docs/ranking.md).",
+        description=(
+            "In hybrid search a document counts in the total and facets when its keyword confidence reaches "
+            "this, or its similarity the similarity floor (chosen on PIAF: `docs/ranking.md`)."
+        ),
     )
     similarity_floor: float = Field(
         0.82,
@@ -74,8 +92,10 @@ class Settings(BaseSettings):
     )
     index_copies: Path | None = Field(
         None,
-        description="Folder where read-only processes (the API, `ess search`, `ess check`) keep their private copy "
-        "of the embedded index; unset means the system's temporary folder. Never inside data_dir.",
+        description=(
+            "Folder where read-only processes (the API, `ess search`, `ess check`) keep their private copy of"
+            " the embedded index; unset means the system's temporary folder. Never inside the data directory."
+        ),
     )
     index_refresh_seconds: float = Field(
         5.0,
@@ -88,54 +108,88 @@ class Settings(BaseSettings):
     article_short_min_words: int = Field(
         25,
         ge=1,
-        description="A shorter page is an article when it has article signals (structured data, a feed, an "
-        "<article> element, date markup) and at least this many words.",
+        description=(
+            "A shorter page is an article when it has article signals (structured data, a feed, an "
+            "`<article>` element, date markup) and at least this many words."
+        ),
     )
     article_max_link_density: float = Field(
         0.2, ge=0, le=1, description="Share of main-text words inside links above which a page is a listing."
     )
     article_listing_teasers: int = Field(
-        3, ge=2, description="Linked headings or <article> elements from which a page is a listing of others."
+        3, ge=2, description="Linked headings or `<article>` elements from which a page is a listing of others."
     )
     api_host: str = Field("127.0.0.1", description="Address the search API listens on.")
     api_port: int = Field(8000, description="Port the search API listens on.")
     api_threads: int = Field(
-        8, ge=1, description="Requests one API worker runs at once (its thread pool); the others wait their turn."
+        8,
+        ge=1,
+        description=(
+            "Requests one API worker runs at once (its thread pool; anyio's default is 40); the others wait "
+            "their turn. More threads than cores only add memory."
+        ),
     )
     api_workers: int = Field(
-        1, ge=1, description="API worker processes (uvicorn's); each loads the encoder and opens its own index copy."
+        1,
+        ge=1,
+        description=(
+            "API worker processes (`ess serve --workers N`); each loads the encoder and reads its own copy of"
+            " the indexes (memory per worker: docs/bench.md)."
+        ),
     )
-    crawl_delay: float = Field(1.0, ge=0, description="Minimum delay in seconds between requests to one site.")
+    crawl_delay: float = Field(
+        1.0, ge=0, description="Minimum delay in seconds between requests to one site (AutoThrottle may wait longer)."
+    )
     contact_url: str = Field(
         "https://github.com/ess-press-search/ess-press-search",
-        description="Contact URL sent in the crawler's User-Agent, so site owners can reach you.",
+        description=(
+            "Contact URL sent in the crawler's User-Agent (`ESSPressSearch/0.1 (+URL)`), so site owners can reach you."
+        ),
     )
     crawl_timeout: float = Field(30.0, gt=0, description="Seconds the crawler waits for one response.")
-    crawl_max_mb: int = Field(20, ge=1, description="Largest response body the crawler downloads, in MB.")
+    crawl_max_mb: int = Field(
+        20,
+        ge=1,
+        description="Largest response body the crawler downloads, in MB; larger ones are dropped and counted.",
+    )
     recrawl_revalidate_days: float = Field(
         7.0,
         ge=0,
-        description="A recrawl skips a page whose sitemap lastmod predates its last fetch only if that fetch is "
-        "younger than this many days; 0 asks every known page.",
+        description=(
+            "`ess recrawl` does not ask a known page whose sitemap `<lastmod>` predates its last fetch, if "
+            "that fetch is younger than this many days; older pages are asked again (conditionally) whatever "
+            "the sitemap says. `0` trusts no `lastmod` and asks every known page."
+        ),
     )
     warc_max_mb: int = Field(100, ge=1, description="Size at which the crawler starts a new WARC file, in MB.")
     batch_documents: int = Field(
         16, ge=1, description="Archived pages per processing batch (extracted, tagged, embedded and written together)."
     )
     broker_url: str | None = Field(
-        None, description="Redis URL of the Celery broker for `ess worker` and `ess process --distributed`."
+        None,
+        description=(
+            "Redis URL of the Celery broker of `ess worker` and `ess process --distributed`; unset, "
+            "processing stays in one process."
+        ),
     )
     batch_timeout_seconds: int = Field(
-        600, ge=1, description="A batch a worker has not returned in this time is sent again (its worker lost)."
+        600,
+        ge=1,
+        description=(
+            "`ess process --distributed` sends a batch again when no worker has returned it in this time (3 "
+            "sendings at most)."
+        ),
     )
     batches_in_flight: int = Field(
         8, ge=1, description="Batches `ess process --distributed` sends ahead of the one it waits for."
     )
     redis_url: str | None = Field(
-        None, description="Redis URL of a shared crawl frontier (scrapy-redis); unset means a local frontier."
+        None,
+        description="Redis URL of a shared crawl frontier (scrapy-redis); unset means a local, in-memory frontier.",
     )
     crawl_frontier: str = Field(
-        "default", description="Name of the shared Redis frontier: processes with the same name split one crawl."
+        "default",
+        description="Name of the shared Redis frontier: crawl processes with the same name split one crawl.",
     )
 
     @property
