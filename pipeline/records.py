@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 DOCUMENT_KINDS = ("html", "pdf", "text")  # an HTML page, a PDF report, an ingested text or JSON document
 
@@ -61,3 +61,21 @@ class Mention:
     end: int
     entity: str | None = None  # canonical name when the gazetteer matched
     value: str | None = None  # DATE: ISO value ("2012-04-13", "2012-06" or "2012")
+
+
+@dataclass
+class Filters:
+    """Which documents a search, an export, attention over time, the co-occurrence graph or a watch looks at."""
+
+    sources: list[str] = field(default_factory=list)
+    date_from: str | None = None  # published on or after: YYYY, YYYY-MM or YYYY-MM-DD
+    date_to: str | None = None  # published on or before (the end of its year or month included)
+    entities: list[str] = field(default_factory=list)  # canonical names or aliases; all must be named
+    exclude_gone: bool = False
+    kinds: list[str] = field(default_factory=list)  # html, pdf, text
+    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes
+    seen_since: str | None = None  # first seen in the store at this ISO UTC time or later
+
+    def __bool__(self) -> bool:
+        """Whether anything is filtered out."""
+        return self != Filters()

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from pipeline.index.analysis import query_terms
 from pipeline.index.keywords import KeywordIndex
+from pipeline.records import Filters
 from pipeline.store.queries import dated_documents
 from pipeline.store.writer import Store
 
@@ -77,12 +78,11 @@ def attention(
     keywords: KeywordIndex,
     queries: list[str],
     interval: str,
-    sources: list[str] | None = None,
-    date_from: str | None = None,
-    date_to: str | None = None,
+    filters: Filters | None = None,
 ) -> Attention:
-    """Counts per period and source of each query's documents, with each source's volume."""
-    dated = documents_by_period(store, interval, sources or [], date_from, date_to)
+    """Counts per period and source of each query's documents within the source and date ``filters``, with each
+    source's volume."""
+    dated = documents_by_period(store, interval, filters or Filters())
     volume: dict[str, Counter] = defaultdict(Counter)
     for source, period in dated.values():
         if period:
@@ -100,11 +100,9 @@ def nothing_yet(queries: list[str], interval: str) -> Attention:
     return Attention(interval, [], [], defaultdict(Counter), [Series(q, query_terms(q)) for q in queries])
 
 
-def documents_by_period(
-    store: Store, interval: str, sources: list[str], date_from: str | None, date_to: str | None
-) -> dict[str, tuple[str, str | None]]:
+def documents_by_period(store: Store, interval: str, filters: Filters) -> dict[str, tuple[str, str | None]]:
     """Document id -> (source, period or None) of the documents within the filters."""
-    rows = dated_documents(store.db, sources, date_from, date_to)
+    rows = dated_documents(store.db, filters)
     return {doc_id: (source, period_of(published, interval)) for doc_id, source, published in rows}
 
 

@@ -141,7 +141,8 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the processed documents from the command line, with the API's filters."""
-    from search_api.retrieval import Filters, Mode, is_publication_date, search_documents
+    from pipeline.records import Filters
+    from search_api.retrieval import Mode, is_publication_date, search_documents
     from search_api.snippets import plain
 
     settings = Settings()

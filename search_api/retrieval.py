@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pipeline.config import Settings
@@ -11,6 +11,7 @@ from pipeline.embed.embedder import Embedder
 from pipeline.index.analysis import query_terms
 from pipeline.index.keywords import KeywordIndex
 from pipeline.index.vectors import VectorIndex
+from pipeline.records import Filters
 from pipeline.store import queries as facets
 from pipeline.store.queries import documents_matching
 from pipeline.store.writer import Store
@@ -130,35 +131,13 @@ def collapse_duplicates(ranked: list[Ranked], clusters: dict[str, str]) -> list[
     return kept
 
 
-@dataclass
-class Filters:
-    sources: list[str] = field(default_factory=list)
-    date_from: str | None = None
-    date_to: str | None = None
-    entities: list[str] = field(default_factory=list)  # canonical names or aliases; all must be named
-    exclude_gone: bool = False
-    kinds: list[str] = field(default_factory=list)  # html, pdf, text
-    languages: list[str] = field(default_factory=list)  # ISO 639-1 codes
-    seen_since: str | None = None  # first seen in the store at this ISO UTC time or later
-
-
 def ranked_documents(
     retriever: Retriever, q: str, mode: Mode, collapse: bool, filters: Filters
 ) -> tuple[list[Ranked], dict]:
     """The documents that pass the filters, ranked for the query (the best of each duplicate cluster when
     ``collapse``), with their rows."""
     with stage("filters"):
-        among = documents_matching(
-            retriever.store.db,
-            filters.sources,
-            filters.date_from,
-            filters.date_to,
-            filters.entities,
-            filters.exclude_gone,
-            filters.kinds,
-            filters.languages,
-            filters.seen_since,
-        )
+        among = documents_matching(retriever.store.db, filters)
     ranked = retriever.rank(q, mode, among)
     with stage("documents"):
         docs = retriever.store.documents([r.doc_id for r in ranked])
@@ -201,7 +180,7 @@ def search_documents(
         offset=offset,
         hits=hits,
         facets=found,
-        hint=None if ranked else no_hit_hint(retriever.store, mode, filters != Filters()),
+        hint=None if ranked else no_hit_hint(retriever.store, mode, bool(filters)),
     )
 
 

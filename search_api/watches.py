@@ -18,9 +18,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from pipeline.records import DOCUMENT_KINDS
+from pipeline.records import DOCUMENT_KINDS, Filters
 from pipeline.store.readonly import connect_readonly
-from search_api.retrieval import PUBLICATION_DATE, Filters, Mode, Retriever, ranked_documents
+from search_api.retrieval import PUBLICATION_DATE, Mode, Retriever, ranked_documents
 from search_api.snippets import plain, snippet
 
 SCHEMA = """
@@ -79,7 +79,8 @@ class Watch:
 
     def filters(self, seen_since: str | None = None) -> Filters:
         s = self.search
-        return Filters(s.source, s.date_from, s.date_to, s.entity, False, s.kind, s.lang, seen_since)
+        fields = {"sources": s.source, "date_from": s.date_from, "date_to": s.date_to, "entities": s.entity}
+        return Filters(**fields, kinds=s.kind, languages=s.lang, seen_since=seen_since)
 
     def page_params(self) -> dict:
         """The search page's query string for this watch."""

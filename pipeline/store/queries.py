@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from itertools import combinations
 
 from pipeline.entities.gazetteer import LABELS, entity_key
+from pipeline.records import Filters
 
 MENTIONED = (
     "SELECT entity_id, count(*) AS mentions, count(DISTINCT doc_id) AS documents FROM mentions GROUP BY entity_id"
@@ -124,47 +125,37 @@ def pairs_together(rows) -> Counter:
     return Counter(pair for entities in named.values() for pair in combinations(sorted(entities), 2))
 
 
-def source_and_dates(
-    sources: list[str], date_from: str | None, date_to: str | None, table: str = ""
-) -> tuple[list[str], list]:
+def source_and_dates(filters: Filters, table: str = "") -> tuple[list[str], list]:
     """SQL conditions, with their parameters, on documents' source and publication date (YYYY[-MM[-DD]], the
     end of ``date_to``'s year or month included); ``table`` names the documents table's alias."""
     column = f"{table}." if table else ""
     where, params = [], []
-    if sources:
-        where.append(f"{column}source IN ({', '.join('?' * len(sources))})")
-        params += sources
-    if date_from:
+    if filters.sources:
+        where.append(f"{column}source IN ({', '.join('?' * len(filters.sources))})")
+        params += filters.sources
+    if filters.date_from:
         where.append(f"{column}published >= ?")
-        params.append(date_from)
-    if date_to:
+        params.append(filters.date_from)
+    if filters.date_to:
         where.append(f"substr({column}published, 1, ?) <= ?")
-        params += [len(date_to), date_to]
+        params += [len(filters.date_to), filters.date_to]
     return where, params
 
 
-def dated_documents(
-    db: sqlite3.Connection, sources: list[str], date_from: str | None, date_to: str | None
-) -> list[tuple[str, str, str | None]]:
+def dated_documents(db: sqlite3.Connection, filters: Filters) -> list[tuple[str, str, str | None]]:
     """(id, source, publication date) of the documents within the source and date filters."""
-    where, params = source_and_dates(sources, date_from, date_to)
+    where, params = source_and_dates(filters)
     rows = db.execute(f"SELECT id, source, published FROM documents WHERE {' AND '.join(['1 = 1', *where])}", params)
     return [tuple(row) for row in rows]
 
 
 def cooccurrence(
-    db: sqlite3.Connection,
-    sources: list[str],
-    date_from: str | None,
-    date_to: str | None,
-    labels: list[str],
-    least: int,
-    most: int,
+    db: sqlite3.Connection, filters: Filters, labels: list[str], least: int, most: int
 ) -> tuple[list[sqlite3.Row], list[tuple[int, int, int]]]:
     """The co-occurrence graph of the documents within the filters: its ``most`` entities of these ``labels``
     named in at least ``least`` documents (id, name, label, documents), and each pair of them named together
     in at least ``least`` documents (id, id, documents)."""
-    where, params = source_and_dates(sources, date_from, date_to, "d")
+    where, params = source_and_dates(filters, "d")
     where.append(f"e.label IN ({', '.join('?' * len(labels))})")
     params += labels
     kept = (
@@ -223,32 +214,22 @@ def mentions_of(db: sqlite3.Connection, entity_id: int) -> list[dict]:
     ]
 
 
-def documents_matching(
-    db: sqlite3.Connection,
-    sources: list[str],
-    date_from: str | None,
-    date_to: str | None,
-    entities: list[str],
-    exclude_gone: bool,
-    kinds: list[str] | None = None,
-    languages: list[str] | None = None,
-    seen_since: str | None = None,
-) -> set[str] | None:
+def documents_matching(db: sqlite3.Connection, filters: Filters) -> set[str] | None:
     """Ids of the documents that pass the filters (every entity named; first seen at ``seen_since`` or later,
     an ISO UTC time), or None when nothing filters."""
-    if not (sources or date_from or date_to or entities or exclude_gone or kinds or languages or seen_since):
+    if not filters:
         return None
-    where, params = source_and_dates(sources, date_from, date_to)  # at least one condition follows
-    for column, values in (("kind", kinds), ("language", languages)):
+    where, params = source_and_dates(filters)  # at least one condition follows
+    for column, values in (("kind", filters.kinds), ("language", filters.languages)):
         if values:
             where.append(f"{column} IN ({', '.join('?' * len(values))})")
             params += values
-    if exclude_gone:
+    if filters.exclude_gone:
         where.append("gone = 0")
-    if seen_since:
+    if filters.seen_since:
         where.append("first_seen >= ?")
-        params.append(seen_since)
-    for name in entities:
+        params.append(filters.seen_since)
+    for name in filters.entities:
         entity = resolve(db, name)
         if entity is None:
             return set()

@@ -12,10 +12,9 @@ from pydantic import BaseModel, Field
 from search_api.attention import ALL_SOURCES, INTERVALS, MAX_QUERIES, Attention, attention, nothing_yet, table
 from search_api.deps import RetrieverDep
 from search_api.exports import TABLE_RESPONSES, Format, table_response
-from search_api.retrieval import PUBLICATION_DATE
+from search_api.filters import SourceAndDates
 
 router = APIRouter(prefix="/attention", tags=["attention"])
-DATE = PUBLICATION_DATE.pattern
 
 
 class SeriesOut(BaseModel):
@@ -65,16 +64,14 @@ def attention_over_time(
         list[Annotated[str, Query(min_length=1, max_length=200)]],
         Query(min_length=1, max_length=MAX_QUERIES, description="One to three queries (repeat q)."),
     ],
+    filters: SourceAndDates,
     interval: Annotated[Literal[INTERVALS], Query(description="week (ISO) or month.")] = "month",
-    source: Annotated[list[str] | None, Query(description="Only these sources (repeatable).")] = None,
-    date_from: Annotated[str | None, Query(pattern=DATE, description="Published on or after.")] = None,
-    date_to: Annotated[str | None, Query(pattern=DATE, description="Published on or before.")] = None,
     format: Annotated[Format, Query(description="json, csv or xlsx: one row per query, period and source.")] = "json",  # noqa: A002
 ) -> AttentionOut | Response:
     if retriever is None:
         result = nothing_yet(q, interval)
     else:
-        result = attention(retriever.store, retriever.keywords, q, interval, source, date_from, date_to)
+        result = attention(retriever.store, retriever.keywords, q, interval, filters)
     if format != "json":
         header, rows = table(result)
         return table_response(header, rows, "ess-attention", format)

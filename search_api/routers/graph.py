@@ -13,11 +13,10 @@ from pipeline.entities.gazetteer import LABELS
 from pipeline.store import queries
 from search_api.deps import StoreDep
 from search_api.exports import download
-from search_api.retrieval import PUBLICATION_DATE
+from search_api.filters import SourceAndDates
 
 router = APIRouter(tags=["entities"])
 GEXF_MEDIA_TYPE = "application/gexf+xml"
-DATE = PUBLICATION_DATE.pattern
 
 
 @router.get(
@@ -28,9 +27,7 @@ DATE = PUBLICATION_DATE.pattern
 )
 def cooccurrence_graph(
     store: StoreDep,
-    source: Annotated[list[str] | None, Query(description="Only documents of these sources (repeatable).")] = None,
-    date_from: Annotated[str | None, Query(pattern=DATE, description="Published on or after.")] = None,
-    date_to: Annotated[str | None, Query(pattern=DATE, description="Published on or before.")] = None,
+    filters: SourceAndDates,
     type: Annotated[list[Literal[LABELS]] | None, Query(description="Entity types (default: all).")] = None,  # noqa: A002
     min_documents: Annotated[
         int, Query(ge=1, le=10_000, description="Entities, and pairs, named in at least this many documents.")
@@ -41,9 +38,7 @@ def cooccurrence_graph(
     weighted by how many."""
     graph = nx.Graph()
     if store is not None:
-        nodes, edges = queries.cooccurrence(
-            store.db, source or [], date_from, date_to, list(type or LABELS), min_documents, max_entities
-        )
+        nodes, edges = queries.cooccurrence(store.db, filters, list(type or LABELS), min_documents, max_entities)
         for row in nodes:
             graph.add_node(row["id"], label=row["name"], type=row["label"], documents=row["documents"])
         graph.add_weighted_edges_from(edges)

@@ -18,12 +18,12 @@ from fastapi.templating import Jinja2Templates
 from crawler.overview import sources_overview
 from pipeline.entities.curation import Curation
 from pipeline.entities.gazetteer import LABELS as ENTITY_TYPES
-from pipeline.records import DOCUMENT_KINDS
+from pipeline.records import DOCUMENT_KINDS, Filters
 from pipeline.store import queries
 from search_api.attention import ALL_SOURCES, INTERVALS, MAX_QUERIES, attention, nothing_yet
 from search_api.deps import ResourcesDep, RetrieverDep, StoreDep
 from search_api.entity_pages import UnknownEntity, build_entity_page
-from search_api.retrieval import Filters, Mode, also_on, empty_response, is_publication_date, search_documents
+from search_api.retrieval import Mode, also_on, empty_response, is_publication_date, search_documents
 from search_api.routers.search import MAX_QUERY_CHARS
 from search_api.web.charts import Bar, lines, network, source_bars, timeline
 from search_api.web.highlight import highlighted
@@ -126,7 +126,9 @@ def coverage_page(request: Request, retriever: RetrieverDep, store: StoreDep):
     sources = [s for s in query.getlist("source") if s.strip()]
     result = None
     if asked:
-        result = attention(retriever.store, retriever.keywords, asked, interval, sources) if retriever else None
+        result = (
+            attention(retriever.store, retriever.keywords, asked, interval, Filters(sources)) if retriever else None
+        )
         result = result or nothing_yet(asked, interval)
     params = {"q": asked, "interval": interval, "source": sources}
     context = {

@@ -37,8 +37,9 @@ from pipeline.embed.embedder import get_embedder
 from pipeline.index.copies import reading_copy
 from pipeline.index.keywords import KeywordIndex
 from pipeline.index.vectors import VectorIndex
+from pipeline.records import Filters
 from pipeline.store.writer import Store
-from search_api.retrieval import Filters, Mode, Retriever, search_documents
+from search_api.retrieval import Mode, Retriever, search_documents
 from search_api.schemas import SearchHit
 from tests.eval.articles import evaluate_demo as evaluate_articles
 from tests.eval.shared import SHARED_EVAL, absent
