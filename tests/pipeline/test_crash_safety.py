@@ -31,7 +31,7 @@ def kill_after(settings, line: str, occurrence: int) -> int:
     process = run_ess_async(settings, "process", "-v")
     seen = 0
     for text in process.stderr:
-        if re.search(rf" pipeline\.(run|batch): {line}\b", text):
+        if re.search(rf" pipeline\.processing\.(run|batch): {line}\b", text):
             seen += 1
             if seen == occurrence:
                 os.kill(process.pid, signal.SIGKILL)
