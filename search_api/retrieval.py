@@ -94,10 +94,17 @@ class Retriever:
         relevant enough from ``floor`` on."""
         with stage("keywords"):
             asked = query_terms(query)
-            hits = self.keywords.chunks(self.store, asked, CANDIDATES, among)
+            hits = self.keyword_chunks(asked, among)
             ceiling = self.keywords.ceiling(asked) if hits else 1.0
         ranked = best_per_document([(doc, chunk, score / ceiling) for chunk, doc, score in hits])
         return [replace(r, enough=r.score >= floor) for r in ranked]
+
+    def keyword_chunks(self, asked: list[str], among: set[str] | None) -> list[tuple[str, str, float]]:
+        """The keyword index's best chunks as (chunk id, document id, score); a chunk the store no longer holds
+        (its document replaced since the index was copied) is passed over."""
+        hits = self.keywords.search(asked, CANDIDATES, among)
+        found = self.store.chunks_at([rowid for rowid, _ in hits])
+        return [(*found[rowid], score) for rowid, score in hits if rowid in found]
 
     def semantic(self, query: str, among: set[str] | None) -> list[Ranked]:
         """Documents by their nearest chunk's cosine similarity; relevant enough from the similarity floor on."""

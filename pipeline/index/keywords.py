@@ -7,17 +7,18 @@ A query is the OR of its terms; tantivy's Block-Max WAND skips the blocks of pos
 top k, where SQLite FTS5 scored every matching row before sorting (docs/ranking.md, `make bench` part keywords).
 
 The index is derived from the store: the pipeline writes a batch's documents to the store, then their chunks
-here in one commit, and ``sync`` puts right what a crash between the two left (chunks missing, rowids
-without a chunk) by comparing rowids, re-reading the stored text. The store never reuses a chunk rowid
-(AUTOINCREMENT), so a rowid names one text for good and comparing rowids is enough. Readers open a private
-copy (``pipeline.index.copies``).
+here in one commit, and ``put_right`` mends what a crash between the two left (chunks missing, rowids
+without a chunk), which the processing finds by comparing rowids (``pipeline.processing.run.sync_keywords``).
+The store never reuses a chunk rowid (AUTOINCREMENT), so a rowid names one text for good and comparing rowids
+is enough. The index knows nothing of the store: callers map rowids to chunks. Readers open a private copy
+(``pipeline.index.copies``).
 """
 
 from __future__ import annotations
 
 import math
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,11 +27,9 @@ import tantivy
 from pipeline.config import Settings
 from pipeline.index.analysis import terms
 from pipeline.index.vectors import index_lock
-from pipeline.store.writer import Store
 
 K1 = 1.2  # tantivy's BM25: a term's contribution tends to (k1 + 1) * idf as its frequency grows
 WRITER_HEAP = 50_000_000  # bytes the writer buffers before it flushes a segment on its own
-SYNC_BATCH = 5000  # chunks read from the store at a time when the index is filled again
 TERMS, ROWID, DOC = "terms", "rowid", "doc"
 
 
@@ -84,19 +83,14 @@ class KeywordIndex:
                 writer.delete_documents_by_term(DOC, doc_id)
             add(writer, rows)
 
-    def sync(self, store: Store) -> dict[str, int]:
-        """Put right what differs from the store's chunks (after a crash between the store's commit and this
-        index's, a migration or a deleted folder): rowids without a chunk go, missing chunks are added."""
-        stored, indexed = store.chunk_rowids(), self.rowids()
-        orphans, missing = indexed - stored, stored - indexed
-        if orphans or missing:
-            with self._writing() as writer:
-                for rowid in orphans:  # by query: a term built from a Python int is no u64 term
-                    writer.delete_documents_by_query(tantivy.Query.term_query(self.schema, ROWID, rowid))
-                ordered = sorted(missing)
-                for start in range(0, len(ordered), SYNC_BATCH):
-                    add(writer, store.keyword_rows(rowids=set(ordered[start : start + SYNC_BATCH])))
-        return {"removed": len(orphans), "added": len(missing)}
+    def put_right(self, orphans: set[int], missing: Iterable[list[tuple[int, str, str | None, str]]]) -> None:
+        """In one commit, the chunks at the rowids ``orphans`` removed and the ``missing`` rows added, given in
+        batches of (store rowid, document id, title, text)."""
+        with self._writing() as writer:
+            for rowid in orphans:  # by query: a term built from a Python int is no u64 term
+                writer.delete_documents_by_query(tantivy.Query.term_query(self.schema, ROWID, rowid))
+            for rows in missing:
+                add(writer, rows)
 
     def search(self, asked: list[str], limit: int, among: set[str] | None = None) -> list[tuple[int, float]]:
         """(rowid, BM25 score) of the ``limit`` best chunks holding any of the terms ``asked``, only of the
@@ -113,15 +107,6 @@ class KeywordIndex:
         hits = searcher.search(query, limit=limit, count=False).hits
         rowids = searcher.fast_field_values(ROWID, [address for _, address in hits])
         return [(rowid, score) for (score, _), rowid in zip(hits, rowids, strict=True)]
-
-    def chunks(
-        self, store: Store, asked: list[str], limit: int, among: set[str] | None = None
-    ) -> list[tuple[str, str, float]]:
-        """``search`` as (chunk id, document id, score); a chunk the store no longer holds (its document replaced
-        since this index was copied) is passed over."""
-        hits = self.search(asked, limit, among)
-        found = store.chunks_at([rowid for rowid, _ in hits])
-        return [(*found[rowid], score) for rowid, score in hits if rowid in found]
 
     def holding_all(self, asked: list[str]) -> list[int]:
         """The rowid of every chunk holding all the terms ``asked`` (no ranking, no limit)."""

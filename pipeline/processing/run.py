@@ -65,7 +65,7 @@ class Processor:
         self.rule = "/".join(str(v) for v in astuple(Thresholds.from_settings(settings)))
         self.listed: set[str] = set()
         self.included: set[str] = set()
-        for change, n in self.keywords.sync(self.store).items():
+        for change, n in sync_keywords(self.store, self.keywords).items():
             if n:
                 self.report.count(f"keyword index repaired: chunks {change}", n)
 
@@ -218,6 +218,21 @@ def process_locked(settings: Settings, rebuild: bool = False, distributed: bool 
     report = Processor(settings, None if distributed else get_embedder(settings)).run()
     restore_first_seen(settings)
     return report
+
+
+SYNC_BATCH = 5000  # chunks read from the store at a time when the keyword index is filled again
+
+
+def sync_keywords(store: Store, keywords: KeywordIndex) -> dict[str, int]:
+    """Put right what the keyword index holds that differs from the store's chunks (after a crash between the
+    store's commit and the index's, a migration or a deleted folder): rowids without a chunk go, missing chunks
+    are added, re-read from the store."""
+    stored, indexed = store.chunk_rowids(), keywords.rowids()
+    orphans, missing = indexed - stored, sorted(stored - indexed)
+    if orphans or missing:
+        batches = (set(missing[start : start + SYNC_BATCH]) for start in range(0, len(missing), SYNC_BATCH))
+        keywords.put_right(orphans, (store.keyword_rows(rowids=rowids) for rowids in batches))
+    return {"removed": len(orphans), "added": len(missing)}
 
 
 FIRST_SEEN_FILE = "first-seen.json"  # document id -> first seen, while a rebuild runs

@@ -42,6 +42,7 @@ from pipeline.entities.gazetteer import load_gazetteer
 from pipeline.index.vectors import DocumentVectors
 from pipeline.processing.batch import chunk_metadata, chunk_rows, document_id
 from pipeline.processing.duplicates import text_hash
+from pipeline.processing.run import sync_keywords
 from pipeline.records import ChunkRow, Document, Mention
 from pipeline.store.writer import Store
 
@@ -930,7 +931,7 @@ class Builder:
         self.store.sync_gazetteer(load_gazetteer(settings.gazetteer))
         self.index = VectorIndex(settings, self.embedder.name, self.embedder.dim, create=True)
         self.keywords = KeywordIndex(settings)
-        self.keywords.sync(self.store)
+        sync_keywords(self.store, self.keywords)
         self.seconds = {"embed": 0.0, "index": 0.0, "store": 0.0}
         self.pool = pool
 

@@ -143,10 +143,11 @@ def test_search_sees_the_new_text_and_flags_the_gone_page(lifecycle):
 
     settings, _ = lifecycle
     store = Store(settings.store_db, readonly=True)
-    hits = KeywordIndex(settings).chunks(store, query_terms("Zéphyrine"), 5)
+    rowids = [rowid for rowid, _ in KeywordIndex(settings).search(query_terms("Zéphyrine"), 5)]
+    hits = store.chunks_at(rowids)
     gone = [r["url"] for r in store.db.execute("SELECT url FROM documents WHERE gone = 1")]
     store.close()
-    assert hits and all(doc_id == hits[0][1] for _, doc_id, _ in hits)
+    assert hits and len({doc_id for _, doc_id in hits.values()}) == 1
     assert [url.rsplit("/", 1)[1] for url in gone] == [DELETED.rsplit("/", 1)[1]]
 
 

@@ -9,6 +9,7 @@ import pytest
 from pipeline.index.analysis import query_terms
 from pipeline.index.copies import IndexCopies, disk_stamp
 from pipeline.index.keywords import KeywordIndex
+from pipeline.processing.run import sync_keywords
 from pipeline.records import ChunkRow, Document
 from pipeline.store.writer import Store
 
@@ -39,7 +40,9 @@ def save(store, keywords, doc_id="d1", text=TEXT, title="Titre"):
 
 
 def found(store, keywords, query, among=None):
-    return [chunk for chunk, _, _ in keywords.chunks(store, query_terms(query), 10, among)]
+    hits = keywords.search(query_terms(query), 10, among)
+    chunks = store.chunks_at([rowid for rowid, _ in hits])
+    return [chunks[rowid][0] for rowid, _ in hits if rowid in chunks]
 
 
 @pytest.fixture()
@@ -70,8 +73,8 @@ def test_title_words_weigh_more_than_text_words(store, keywords):
 
 def test_scores_stay_under_the_ceiling(store, keywords):
     asked = query_terms("Coorace clauses sociales Grasse")
-    hits = keywords.chunks(store, asked, 10)
-    assert 0 < hits[-1][2] <= hits[0][2] < keywords.ceiling(asked)
+    hits = keywords.search(asked, 10)
+    assert 0 < hits[-1][1] <= hits[0][1] < keywords.ceiling(asked)
 
 
 def test_filter_keeps_only_the_documents_given(store, keywords):
@@ -95,10 +98,10 @@ def test_sync_puts_right_what_a_crash_left(settings, store, keywords):
         [],
     )
     next_run = KeywordIndex(settings)
-    assert next_run.sync(store) == {"removed": 2, "added": 2}
+    assert sync_keywords(store, next_run) == {"removed": 2, "added": 2}
     assert next_run.rowids() == store.chunk_rowids()
     assert found(store, next_run, "insertions") == ["d2:0"]
-    assert KeywordIndex(settings).sync(store) == {"removed": 0, "added": 0}
+    assert sync_keywords(store, KeywordIndex(settings)) == {"removed": 0, "added": 0}
 
 
 def test_a_reader_reads_a_copy_and_a_missing_index_reads_empty(settings, store, keywords):
