@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -58,7 +58,6 @@ class Batch:
     counts: Counter = field(default_factory=Counter)
     vectors: np.ndarray | None = None
     embedded_by: str = ""  # the embedder's name, as the vector index records it
-    signatures: list[bytes | None] = field(default_factory=list)  # MinHash, set by the writer's duplicate finder
 
     def inputs(self) -> list[str]:
         """What the encoder reads of each chunk: its document's title, then its text."""
@@ -146,10 +145,9 @@ class BatchMaker:
         """The batch with the vectors of its chunks."""
         inputs = batch.inputs()
         dim = self.embedder.dim
-        batch.vectors = self.embedder.passages(inputs) if inputs else np.zeros((0, dim), dtype=np.float32)
-        batch.embedded_by = self.embedder.name
-        log.info("embedded %d chunks", len(batch.vectors))
-        return batch
+        vectors = self.embedder.passages(inputs) if inputs else np.zeros((0, dim), dtype=np.float32)
+        log.info("embedded %d chunks", len(vectors))
+        return replace(batch, vectors=vectors, embedded_by=self.embedder.name)
 
 
 def document_id(key: str) -> str:

@@ -115,14 +115,18 @@ class Processor:
         """Each batch prepared (extraction, NLP) on this thread while the one before is embedded on another;
         batches are written one at a time, in order, on this thread, so a kill leaves what it always left."""
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed") as embedding:
-            embedded: Future | None = None
+            embedded: Future | None = None  # of (the batch with its vectors, its documents' signatures)
             for pages in batches:
-                batch = self.prepare(pages)
+                batch = self.maker.prepare(pages, self.listed, self.included)
+                signatures = self.absorb(batch)
                 if embedded:
-                    self.write(embedded.result())
-                embedded = embedding.submit(self.maker.embed, batch) if batch else None
+                    self.write(*embedded.result())
+                embedded = embedding.submit(self.embedded, batch, signatures) if signatures is not None else None
             if embedded:
-                self.write(embedded.result())
+                self.write(*embedded.result())
+
+    def embedded(self, batch: Batch, signatures: list[bytes | None]) -> tuple[Batch, list[bytes | None]]:
+        return self.maker.embed(batch), signatures
 
     def skip(self, page: RawPage, reason: str, words: int | None) -> None:
         """Count the skip and remember it, so that the same body is not extracted again."""
@@ -147,24 +151,21 @@ class Processor:
         from pipeline.processing.workers import Dispatcher
 
         for batch in Dispatcher(self.settings, self.listed, self.included).results(batches):
-            if self.absorb(batch) is not None:
-                self.write(batch)
+            signatures = self.absorb(batch)
+            if signatures is not None:
+                self.write(batch, signatures)
                 self.report.count("batches made by workers")
 
-    def prepare(self, pages: list[RawPage]) -> Batch | None:
-        """A batch made ready here but for its vectors (``absorb``); None when it holds no document."""
-        return self.absorb(self.maker.prepare(pages, self.listed, self.included))
-
-    def absorb(self, batch: Batch) -> Batch | None:
+    def absorb(self, batch: Batch) -> list[bytes | None] | None:
         """What a made batch skipped recorded, its counts added, its documents put in their duplicate clusters
-        (the one state batches share, kept here); None when it holds no document."""
+        (the one state batches share, kept here): their MinHash signatures, to store with them; None when it
+        holds no document."""
         self.report.counts.update(batch.counts)
         for skipped in batch.skipped:
             self.skip(skipped.page, skipped.reason, skipped.words)
         if not batch.docs:
             return None
-        batch.signatures = [self.cluster(doc) for doc in batch.docs]
-        return batch
+        return [self.cluster(doc) for doc in batch.docs]
 
     def vector_index(self, batch: Batch) -> VectorIndex:
         """The vector index; opened on the first batch made by a worker, for the embedder the worker names (the
@@ -173,8 +174,9 @@ class Processor:
             self.index = VectorIndex(self.settings, batch.embedded_by, batch.vectors.shape[1], create=True)
         return self.index
 
-    def write(self, batch: Batch) -> None:
-        """A batch's vectors, then each document's store transaction, then its keyword rows."""
+    def write(self, batch: Batch, signatures: list[bytes | None]) -> None:
+        """A batch's vectors, then each document's store transaction (with its ``signatures``), then its keyword
+        rows."""
         vectors = batch.vectors
         bounds = list(itertools.accumulate((len(c) for c in batch.chunks), initial=0))
         # Vectors first, then each document's store transaction: a crash in between leaves the documents
@@ -186,7 +188,7 @@ class Processor:
             ]
         )
         log.info("indexed %d documents", len(batch.docs))
-        rows = zip(batch.docs, batch.chunks, batch.mentions, batch.signatures, strict=True)
+        rows = zip(batch.docs, batch.chunks, batch.mentions, signatures, strict=True)
         for doc, doc_chunks, doc_mentions, signature in rows:
             self.store.save_document(doc, doc_chunks, doc_mentions, signature)
             log.info("stored %s", doc.id)
