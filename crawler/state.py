@@ -7,8 +7,10 @@ import sqlite3
 from pathlib import Path
 
 from pipeline.store.readonly import connect_readonly
+from pipeline.store.schema import migrate_forward
 
-SCHEMA = """
+# MIGRATIONS[n] takes the crawl state from version n to n + 1 (the first also reads a state older than versions)
+VERSION_1 = """
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY,          -- canonical URL (the dedup key)
     fetch_url TEXT NOT NULL,       -- the URL last requested
@@ -38,6 +40,7 @@ CREATE TABLE IF NOT EXISTS runs (
     summary TEXT NOT NULL          -- JSON: counters of the run for this source
 );
 """
+MIGRATIONS = [VERSION_1]
 
 STORED = """
 INSERT INTO pages (url, fetch_url, source, role, depth, status, content_type, etag, last_modified,
@@ -62,7 +65,7 @@ class CrawlState:
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # WAL stays consistent; no fsync on every page
-        self.db.executescript(f"BEGIN;{SCHEMA}COMMIT;")  # all tables or none, for a reader looking meanwhile
+        migrate_forward(self.db, MIGRATIONS, f"the crawl state {path}")  # all tables or none, for a reader
 
     @classmethod
     def reader(cls, path: Path) -> CrawlState:

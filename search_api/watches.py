@@ -20,10 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from pipeline.records import DOCUMENT_KINDS, Filters
 from pipeline.store.readonly import connect_readonly
+from pipeline.store.schema import migrate_forward
 from search_api.retrieval import PUBLICATION_DATE, Mode, Retriever, ranked_documents
 from search_api.snippets import plain, snippet
 
-SCHEMA = """
+# MIGRATIONS[n] takes the watches from version n to n + 1 (the first also reads watches older than versions)
+VERSION_1 = """
 CREATE TABLE IF NOT EXISTS watches (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS watches (
     created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 """
+MIGRATIONS = [VERSION_1]
 MAX_ARRIVALS = 50  # documents in a feed, or per watch in a digest
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"  # one line, not only spaces
 
@@ -113,7 +116,7 @@ class WatchStore:
         db.row_factory = sqlite3.Row
         try:
             if write:
-                db.executescript(SCHEMA)
+                migrate_forward(db, MIGRATIONS, f"the watches {self.path}")
             with db:
                 yield db
         finally:

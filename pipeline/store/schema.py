@@ -1,4 +1,5 @@
-"""The SQLite schema of the store, versioned with ``PRAGMA user_version`` and migrated forward in order."""
+"""SQLite schemas versioned with ``PRAGMA user_version`` and migrated forward in order, in one transaction
+(``migrate_forward``: the store, the crawl state and the watches); the store's own migrations."""
 
 from __future__ import annotations
 
@@ -141,12 +142,20 @@ class SchemaError(RuntimeError):
 
 
 def migrate(db: sqlite3.Connection) -> None:
+    """The store brought to this program's schema."""
     current = db.execute("PRAGMA user_version").fetchone()[0]
     if current == 0 and db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'documents'").fetchone()[0]:
         raise SchemaError("this store predates schema versions: run `ess process --rebuild`")
-    if current > VERSION:
-        raise SchemaError(f"this store has schema {current}, newer than this program's {VERSION}: upgrade")
-    steps = "".join(f"{MIGRATIONS[v]};PRAGMA user_version = {v + 1};" for v in range(current, VERSION))
+    migrate_forward(db, MIGRATIONS, "this store")
+
+
+def migrate_forward(db: sqlite3.Connection, migrations: list[str], what: str) -> None:
+    """The database taken from its ``user_version`` to ``len(migrations)``; ``migrations[n]`` takes it from
+    version n to n + 1. ``what`` names the database in the message refusing a newer one."""
+    current, version = db.execute("PRAGMA user_version").fetchone()[0], len(migrations)
+    if current > version:
+        raise SchemaError(f"{what} has schema {current}, newer than this program's {version}: upgrade")
+    steps = "".join(f"{migrations[v]};PRAGMA user_version = {v + 1};" for v in range(current, version))
     if not steps:
         return
     try:  # every step in one transaction: a reader sees the store before or after, never half migrated
