@@ -6,10 +6,10 @@ from crawler.registry import RegistryError, load_registry
 from crawler.state import CrawlState
 from pipeline.config import Settings
 from pipeline.store.queries import documents_by_source, skipped_counts
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 
 
-def sources_overview(settings: Settings, store: Store | None) -> list[dict]:
+def sources_overview(settings: Settings, store: StoreReader | None) -> list[dict]:
     """Every registered or stored source: title, kind, homepage, documents, gone ones, last crawl summary."""
     try:
         registry = {s.name: s for s in load_registry(settings.sources)}

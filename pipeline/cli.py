@@ -33,13 +33,13 @@ def setup_logging(verbose: bool = False) -> None:
 
 def open_store(settings: Settings):
     """The store, read-only; a clear error when there is none or it has another schema."""
+    from pipeline.store.reader import StoreReader
     from pipeline.store.schema import SchemaError
-    from pipeline.store.writer import Store
 
     if not settings.store_db.exists():
         fail(f"no store at {settings.store_db}: run `ess process` first")
     try:
-        return Store(settings.store_db, readonly=True)
+        return StoreReader(settings.store_db)
     except SchemaError as exc:
         fail(str(exc))
 

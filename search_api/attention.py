@@ -19,7 +19,7 @@ from pipeline.index.analysis import query_terms
 from pipeline.index.keywords import KeywordIndex
 from pipeline.records import Filters
 from pipeline.store.queries import dated_documents
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 
 INTERVALS = ("week", "month")
 MAX_QUERIES = 3
@@ -74,7 +74,7 @@ class Attention:
 
 
 def attention(
-    store: Store,
+    store: StoreReader,
     keywords: KeywordIndex,
     queries: list[str],
     interval: str,
@@ -100,13 +100,13 @@ def nothing_yet(queries: list[str], interval: str) -> Attention:
     return Attention(interval, [], [], defaultdict(Counter), [Series(q, query_terms(q)) for q in queries])
 
 
-def documents_by_period(store: Store, interval: str, filters: Filters) -> dict[str, tuple[str, str | None]]:
+def documents_by_period(store: StoreReader, interval: str, filters: Filters) -> dict[str, tuple[str, str | None]]:
     """Document id -> (source, period or None) of the documents within the filters."""
     rows = dated_documents(store.db, filters)
     return {doc_id: (source, period_of(published, interval)) for doc_id, source, published in rows}
 
 
-def count(store: Store, keywords: KeywordIndex, query: str, dated: dict[str, tuple[str, str | None]]) -> Series:
+def count(store: StoreReader, keywords: KeywordIndex, query: str, dated: dict[str, tuple[str, str | None]]) -> Series:
     asked = query_terms(query)
     series = Series(query, asked)
     found = store.chunks_at(keywords.holding_all(asked))

@@ -15,8 +15,8 @@ from pipeline.config import Settings
 from pipeline.embed.embedder import Embedder, OnnxEmbedder, get_embedder
 from pipeline.index.analysis import french_stop_words
 from pipeline.index.copies import ReadingIndexes
+from pipeline.store.reader import StoreReader
 from pipeline.store.schema import SchemaError, check, stored_version
-from pipeline.store.writer import Store
 from search_api.retrieval import Retriever
 from search_api.watches import WatchStore
 
@@ -29,12 +29,12 @@ class StorePool:
 
     def __init__(self, path: Path, size: int = 8):
         self.path, self.guard = path, threading.Lock()
-        self.idle: list[tuple[Store, tuple[int, int, int]]] = []  # with the identity of the file each one opened
+        self.idle: list[tuple[StoreReader, tuple[int, int, int]]] = []  # with the identity of the file each one opened
         # At most ``size`` requests hold a connection: the others wait on the event loop, holding no thread.
         # Unbounded, 50 clients held 47 connections, each mapping the file (1.2 GB resident over a 25 MB store).
         self.turns = anyio.Semaphore(size)
 
-    def take(self) -> tuple[Store, tuple[int, int, int]] | None:
+    def take(self) -> tuple[StoreReader, tuple[int, int, int]] | None:
         """A connection with the identity of the file it opened, to hand back with ``give_back``; None while
         there is no store. SchemaError when the store has another schema version."""
         current = file_identity(self.path)
@@ -54,9 +54,9 @@ class StorePool:
                 return store, identity
         if stored_version(self.path) is None:
             return None
-        return Store(self.path, readonly=True), current
+        return StoreReader(self.path), current
 
-    def give_back(self, taken: tuple[Store, tuple[int, int, int]] | None) -> None:
+    def give_back(self, taken: tuple[StoreReader, tuple[int, int, int]] | None) -> None:
         if taken is not None:
             with self.guard:
                 self.idle.append(taken)
@@ -114,7 +114,7 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_store(resources: ResourcesDep) -> AsyncIterator[Store | None]:
+async def get_store(resources: ResourcesDep) -> AsyncIterator[StoreReader | None]:
     """A read-only connection for the request, lent by the pool once one of its turns is free; None before the
     first `ess process` has created the store."""
     async with resources.stores.turns:
@@ -128,7 +128,7 @@ async def get_store(resources: ResourcesDep) -> AsyncIterator[Store | None]:
             resources.stores.give_back(taken)
 
 
-StoreDep = Annotated[Store | None, Depends(get_store)]
+StoreDep = Annotated[StoreReader | None, Depends(get_store)]
 
 
 def get_retriever(resources: ResourcesDep, store: StoreDep) -> Iterator[Retriever | None]:

@@ -14,7 +14,7 @@ from pipeline.index.vectors import VectorIndex
 from pipeline.records import Filters
 from pipeline.store import queries as facets
 from pipeline.store.queries import documents_matching
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from search_api.schemas import AlsoOn, EntityRef, FacetCount, Facets, SearchHit, SearchResponse
 from search_api.snippets import snippet
 from search_api.timing import stage
@@ -84,7 +84,7 @@ def fuse(keyword: list[Ranked], semantic: list[Ranked], keyword_weight: float) -
 
 class Retriever:
     def __init__(
-        self, store: Store, index: VectorIndex, keywords: KeywordIndex, embedder: Embedder, settings: Settings
+        self, store: StoreReader, index: VectorIndex, keywords: KeywordIndex, embedder: Embedder, settings: Settings
     ):
         self.store, self.index, self.keywords = store, index, keywords
         self.embedder, self.settings = embedder, settings
@@ -205,7 +205,7 @@ def result_facets(db, doc_ids: list[str]) -> Facets:
 NOTHING_INDEXED = "nothing is indexed yet: run `ess crawl` (or `ess ingest`) then `ess process`"
 
 
-def no_hit_hint(store: Store, mode: Mode, filtered: bool) -> str:
+def no_hit_hint(store: StoreReader, mode: Mode, filtered: bool) -> str:
     if not store.has_chunks():
         return NOTHING_INDEXED
     if filtered:
@@ -221,7 +221,7 @@ def empty_response(q: str, mode: Mode, limit: int, offset: int) -> SearchRespons
 
 
 def also_on(doc, members: dict) -> list[AlsoOn]:
-    """The other documents of ``doc``'s duplicate cluster, from ``Store.cluster_members``."""
+    """The other documents of ``doc``'s duplicate cluster, from ``StoreReader.cluster_members``."""
     return [
         AlsoOn(id=m["id"], source=m["source"], url=m["url"])
         for m in members.get(doc["cluster"] or doc["id"], [])

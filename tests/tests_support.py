@@ -140,9 +140,9 @@ def snapshot(settings, embedder) -> dict:
     from pipeline.index.keywords import KeywordIndex
     from pipeline.index.vectors import VectorIndex
     from pipeline.processing.consistency import compare
-    from pipeline.store.writer import Store
+    from pipeline.store.reader import StoreReader
 
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     db = store.db
     state = {
         "documents": sorted(r[0] for r in db.execute("SELECT id FROM documents")),

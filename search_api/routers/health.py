@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from pipeline.index.copies import Indexes
 from pipeline.index.vectors import IndexUnavailable
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from search_api.deps import Resources, ResourcesDep, StoreDep
 from search_api.schemas import Health
 
@@ -18,7 +18,7 @@ def health(resources: ResourcesDep, store: StoreDep) -> Health:
         return health_of(resources, index, store)
 
 
-def health_of(resources: Resources, index: Indexes | None, store: Store | None) -> Health:
+def health_of(resources: Resources, index: Indexes | None, store: StoreReader | None) -> Health:
     counts = store.counts() if store else {"documents": 0, "chunks": 0}
     keyword_rows = index.keywords.count() if index else 0
     problem = resources.indexes.problem

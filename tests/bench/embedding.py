@@ -94,6 +94,7 @@ def dense_ndcg(model, passages: list[str], owners: list[str], questions: list[tu
 def press_set() -> tuple[list[str], list[str], list[tuple[str, frozenset]]] | None:
     """The press set's chunks as `ess process` embeds them (title, then the chunk), their documents' keys,
     and its questions; None when its cache is not built (`python -m tests.eval.fusion` builds it)."""
+    from pipeline.store.reader import StoreReader
     from pipeline.store.writer import Store
     from tests.eval.fusion import CACHE, press_key, press_questions
 
@@ -101,7 +102,7 @@ def press_set() -> tuple[list[str], list[str], list[tuple[str, frozenset]]] | No
     if not path.exists():
         return None
     Store(path).close()  # brings a store built before a schema change up to date
-    store = Store(path, readonly=True)
+    store = StoreReader(path)
     rows = store.db.execute(
         "SELECT d.url, d.source, d.title, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c "
         "JOIN documents d ON d.id = c.doc_id ORDER BY c.rowid"

@@ -165,8 +165,8 @@ def check_index(settings: Settings) -> dict:
     from chromadb.config import Settings as ChromaSettings
 
     from pipeline.index.vectors import COLLECTION
+    from pipeline.store.reader import StoreReader
     from pipeline.store.schema import SchemaError
-    from pipeline.store.writer import Store
 
     hint = "run `ess process` (or `ess demo`) with ESS_DATA_DIR pointing there first"
     if not settings.store_db.exists():
@@ -174,7 +174,7 @@ def check_index(settings: Settings) -> dict:
     if not settings.chroma_dir.is_dir():
         raise SystemExit(f"error: no vector index at {settings.chroma_dir}: {hint}")
     try:
-        store = Store(settings.store_db, readonly=True)
+        store = StoreReader(settings.store_db)
     except SchemaError as exc:
         raise SystemExit(f"error: {exc}") from None
     counts = store.counts()

@@ -143,10 +143,10 @@ def test_robots_txt_answered_with_500_blocks_the_site(bad_crawl):
 
 
 def test_pages_come_out_readable_after_processing(bad_crawl):
-    from pipeline.store.writer import Store
+    from pipeline.store.reader import StoreReader
 
     settings, _, _, report, _ = bad_crawl
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     texts = {row["url"].rsplit("/", 1)[1]: row for row in store.db.execute("SELECT url, kind, text FROM documents")}
     store.close()
     assert FRENCH in texts["cp1252.html"]["text"]

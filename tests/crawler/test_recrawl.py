@@ -139,10 +139,10 @@ def test_changed_page_is_archived_again_and_deleted_page_is_gone(lifecycle):
 def test_search_sees_the_new_text_and_flags_the_gone_page(lifecycle):
     from pipeline.index.analysis import query_terms
     from pipeline.index.keywords import KeywordIndex
-    from pipeline.store.writer import Store
+    from pipeline.store.reader import StoreReader
 
     settings, _ = lifecycle
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     rowids = [rowid for rowid, _ in KeywordIndex(settings).search(query_terms("Zéphyrine"), 5)]
     hits = store.chunks_at(rowids)
     gone = [r["url"] for r in store.db.execute("SELECT url FROM documents WHERE gone = 1")]

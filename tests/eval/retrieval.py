@@ -38,7 +38,7 @@ from pipeline.index.copies import reading_copy
 from pipeline.index.keywords import KeywordIndex
 from pipeline.index.vectors import VectorIndex
 from pipeline.records import Filters
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from search_api.retrieval import Mode, Retriever, search_documents
 from search_api.schemas import SearchHit
 from tests.eval.articles import evaluate_demo as evaluate_articles
@@ -109,7 +109,7 @@ def ess_json(settings: Settings, *args: str, timeout: int = BUILD_TIMEOUT) -> di
 def open_retriever(settings: Settings) -> Iterator[Retriever]:
     """A retriever on the store and the indexes of ``settings``, read from a private copy as the API reads them."""
     embedder = get_embedder(settings)
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     try:
         with reading_copy(settings) as copy:
             index = VectorIndex(settings, embedder.name, embedder.dim, copy=copy.chroma)

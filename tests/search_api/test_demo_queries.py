@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.registry import load_registry
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from tests.eval.floors import DEMO_HYBRID_MARGIN, DEMO_NDCG
 from tests.eval.retrieval import (
     DEMO_QUERIES,
@@ -46,7 +46,7 @@ def test_the_demo_queries_are_well_formed(lines):
 def test_every_relevant_page_becomes_a_document(demo_processed, lines):
     """A relevant page the pipeline drops (listing, stub) could never be found: the file or the pipeline is wrong."""
     settings, _ = demo_processed
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     rows = store.db.execute("SELECT source, url FROM documents").fetchall()
     store.close()
     documents = {demo_page(row["source"], row["url"]) for row in rows}

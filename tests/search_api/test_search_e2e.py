@@ -59,9 +59,9 @@ def test_hits_carry_the_metadata_analysts_need(client):
 
 
 def test_keyword_mode_finds_exact_names_and_only_them(client, processed):
-    from pipeline.store.writer import Store
+    from pipeline.store.reader import StoreReader
 
-    store = Store(processed[0].store_db, readonly=True)
+    store = StoreReader(processed[0].store_db)
     naming = {
         urlsplit(r["url"]).path for r in store.db.execute("SELECT url FROM documents WHERE text LIKE '%Coorace%'")
     }

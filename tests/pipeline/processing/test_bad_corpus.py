@@ -19,7 +19,7 @@ import zlib
 import pytest
 
 from pipeline.processing.ingest import MAX_FILE_BYTES
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from tests_support import FIXTURES, ess_command
 
 BAD = FIXTURES / "bad" / "ingest"
@@ -173,7 +173,7 @@ def bad_corpus(tmp_path_factory, base_settings, embedder):
 
 
 def documents(settings) -> dict[str, dict]:
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     rows = {row["url"].rsplit("/", 1)[-1]: dict(row) for row in store.db.execute("SELECT * FROM documents")}
     store.close()
     return rows

@@ -19,7 +19,7 @@ from pipeline.archive.warc_reader import RawPage
 from pipeline.index.vectors import VectorIndex
 from pipeline.processing.batch import document_id
 from pipeline.processing.workers import own_entries
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from tests.eval.shared import SHARED_EVAL, absent
 from tests_support import ess_command, redis_server, run_ess, snapshot, stop_groups, unprocessed_copy
 
@@ -233,6 +233,6 @@ def test_a_worker_without_the_archive_says_which_file_it_lacks(processed, broker
     assert done.returncode == 1
     assert f"this worker has no {elsewhere.raw_dir}/" in done.stderr, done.stderr[-2000:]
     assert "give it the coordinator's raw archive" in done.stderr
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     assert store.db.execute("SELECT count(*) FROM skipped").fetchone()[0] == 0
     store.close()

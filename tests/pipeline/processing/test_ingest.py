@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from pipeline.archive.warc_writer import Exchange, WarcArchive
 from pipeline.processing.run import process
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from tests_support import DEMO
 
 ARTICLE = DEMO / "coop-actu" / "actualites" / "1042-ptce-val-d-argent.html"
@@ -89,7 +89,7 @@ def test_files_given_are_documents_whatever_their_length_or_shape(ingested):
     settings, counts = ingested
     assert counts["process: kept: file given to ess ingest"] == 7  # all but the page of the imported WARC
     assert counts["process: kept: article"] == 1  # which is judged like a crawled page
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     urls = [row[0] for row in store.db.execute("SELECT url FROM documents WHERE kind = 'html'")]
     store.close()
     assert any(u.endswith("/breve.html") for u in urls) and any(u.endswith("/accueil.html") for u in urls)
@@ -97,7 +97,7 @@ def test_files_given_are_documents_whatever_their_length_or_shape(ingested):
 
 def test_documents_keep_their_kind_source_and_text(ingested):
     settings, _ = ingested
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     rows = {r["title"]: r for r in store.db.execute("SELECT * FROM documents")}
     kinds = sorted(kind for (kind,) in store.db.execute("SELECT kind FROM documents"))
     store.close()
@@ -112,7 +112,7 @@ def test_documents_endpoint_returns_mentions_with_entities_and_dates(ingested):
     from search_api.app import create_app
 
     settings, _ = ingested
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     doc_id = store.db.execute("SELECT id FROM documents WHERE title = 'Note de synthèse'").fetchone()[0]
     store.close()
     with TestClient(create_app(settings)) as client:

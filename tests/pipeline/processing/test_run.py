@@ -11,7 +11,7 @@ from pipeline.index.vectors import IndexMismatch, VectorIndex
 from pipeline.locks import Busy, data_lock
 from pipeline.processing.batch import document_id
 from pipeline.processing.run import process
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 
 
 def test_first_run_counts_what_it_did(processed):
@@ -23,7 +23,7 @@ def test_first_run_counts_what_it_did(processed):
 
 def test_store_and_index_hold_the_same_chunks(processed, embedder):
     settings, _ = processed
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     chunk_ids = {r["id"] for r in store.db.execute("SELECT id FROM chunks")}
     store.close()
     index = VectorIndex(settings, embedder.name, embedder.dim)
@@ -32,12 +32,12 @@ def test_store_and_index_hold_the_same_chunks(processed, embedder):
 
 def test_rerun_processes_nothing_and_changes_nothing(processed, embedder):
     settings, first = processed
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     before = store.counts()
     store.close()
     report = process(settings)
     assert report.counts["processed"] == 0 and report.counts["unchanged"] >= first.counts["processed"]
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     assert store.counts() == before
     store.close()
 
@@ -72,7 +72,7 @@ def test_rebuild_derives_the_same_chunks(processed, embedder, tmp_path):
 
 def test_gazetteer_entities_carry_their_aliases_and_mentions_fold_into_them(processed):
     settings, _ = processed
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     coorace = store.db.execute("SELECT * FROM entities WHERE key = 'coorace'").fetchone()
     mentioned = store.db.execute("SELECT count(*) FROM mentions WHERE entity_id = ?", (coorace["id"],)).fetchone()[0]
     store.close()
@@ -110,7 +110,7 @@ def test_batches_are_embedded_on_another_thread_while_the_next_is_prepared(proce
     order = [step for step, _ in steps]
     assert order.index("indexed") > [i for i, step in enumerate(order) if step == "extracted"][1]  # batch 2 first
     assert report.counts["processed"] == first.counts["processed"] and report.counts["chunks"] == first.counts["chunks"]
-    original, rerun = Store(settings.store_db, readonly=True), Store(copy.store_db, readonly=True)
+    original, rerun = StoreReader(settings.store_db), StoreReader(copy.store_db)
     chunks = "SELECT id, start, end FROM chunks ORDER BY id"
     assert rerun.db.execute(chunks).fetchall() == original.db.execute(chunks).fetchall()
     original.close(), rerun.close()

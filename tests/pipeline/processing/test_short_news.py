@@ -11,7 +11,7 @@ import pytest
 from crawler.sitehost import SiteHost
 from pipeline.extract import article_rule
 from pipeline.processing.run import process
-from pipeline.store.writer import Store
+from pipeline.store.reader import StoreReader
 from tests_support import SITES
 
 pytestmark = pytest.mark.slow  # a site crawled and processed
@@ -37,7 +37,7 @@ def paths(rows) -> dict[str, dict]:
 
 def test_every_short_item_is_a_document_and_nothing_else(short_news):
     settings, report, _ = short_news
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     documents = paths(store.db.execute("SELECT url, text FROM documents"))
     store.close()
     assert sorted(documents) == sorted(EXPECTED["articles"])
@@ -47,7 +47,7 @@ def test_every_short_item_is_a_document_and_nothing_else(short_news):
 
 def test_the_windows_1252_item_reads_right(short_news):
     settings, _, _ = short_news
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     (text,) = store.db.execute("SELECT text FROM documents WHERE url LIKE '%nomination%'").fetchone()
     store.close()
     assert "’" in text and "œ" in text and "Ã" not in text
@@ -55,7 +55,7 @@ def test_the_windows_1252_item_reads_right(short_news):
 
 def test_each_other_page_is_skipped_with_its_reason_and_remembered(short_news):
     settings, _, second = short_news
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     skipped = paths(store.skipped_pages())
     store.close()
     for path, family in EXPECTED["not_articles"].items():
@@ -90,13 +90,13 @@ def test_the_api_and_the_page_count_skipped_pages_per_source_and_reason(short_ne
 
 def test_ess_include_forces_a_page_in_for_good(short_news, ess):
     settings, _, _ = short_news
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     url = next(r["url"] for r in store.skipped_pages() if r["url"].endswith("/mentions-legales.html"))
     store.close()
     done = ess(settings, "include", url)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "kept: included by hand: 1" in done.stdout
-    store = Store(settings.store_db, readonly=True)
+    store = StoreReader(settings.store_db)
     assert store.db.execute("SELECT count(*) FROM documents WHERE url = ?", (url,)).fetchone()[0] == 1
     assert store.skipped_page(store.db.execute("SELECT id FROM documents WHERE url = ?", (url,)).fetchone()[0]) is None
     store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.records import ChunkRow, Document, Mention
+from pipeline.store.reader import StoreReader
 from pipeline.store.writer import Store
 
 TEXT = "Le Coorace réunit les structures d'insertion. Les clauses sociales créent des emplois à Grasse."
@@ -40,8 +41,9 @@ def test_saving_again_replaces_chunks_and_mentions(store):
     )
 
 
-def test_readonly_store_refuses_writes(tmp_path):
+def test_a_reader_cannot_write(tmp_path):
     Store(tmp_path / "ess.sqlite").close()
-    readonly = Store(tmp_path / "ess.sqlite", readonly=True)
-    with pytest.raises(Exception, match="readonly"):
-        save(readonly)
+    reader = StoreReader(tmp_path / "ess.sqlite")
+    assert not hasattr(reader, "save_document")
+    with pytest.raises(Exception, match="readonly"):  # nor through its connection
+        reader.db.execute("INSERT INTO included (id, url) VALUES ('d', 'http://x/d')")
