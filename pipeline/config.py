@@ -109,15 +109,19 @@ class Settings(BaseSettings):
         25,
         ge=1,
         description=(
-            "A shorter page is an article when it has article signals (structured data, a feed, an "
-            "`<article>` element, date markup) and at least this many words."
+            "A shorter page is an article when it has at least this many words and strong evidence (structured "
+            "data, a feed, date markup, one `<article>` or main item) or both weak signs (an item URL, a "
+            "sitemap): docs/documents.md."
         ),
     )
     article_max_link_density: float = Field(
         0.2, ge=0, le=1, description="Share of main-text words inside links above which a page is a listing."
     )
     article_listing_teasers: int = Field(
-        3, ge=2, description="Linked headings or `<article>` elements from which a page is a listing of others."
+        3,
+        ge=2,
+        description="Linked headings or `<article>` elements from which a page is a listing of others, unless it "
+        "declares itself an article.",
     )
     api_host: str = Field("127.0.0.1", description="Address the search API listens on.")
     api_port: int = Field(8000, description="Port the search API listens on.")

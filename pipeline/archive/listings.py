@@ -1,5 +1,6 @@
-"""What feeds and news sitemaps list: read by the spider to find pages, and from the archive by the pipeline
-as an article signal (a site saying "this is one of my articles")."""
+"""What feeds and sitemaps list: read by the spider to find pages, and from the archive by the pipeline as
+evidence of an article: strong for a feed or a news sitemap (a site saying "this is one of my articles"), weak
+for an ordinary sitemap (which lists rubriques too)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from pipeline.archive.urls import canonical_url
 from pipeline.archive.warc_reader import RawPage, read_body
 
 XML_ENTITY = re.compile(rb"<!ENTITY", re.I)  # sitemaps and feeds have no use for DTD entities
-NEWS_NAMESPACE = b"sitemap-news"
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 
 
@@ -32,28 +32,42 @@ def feed_links(body: bytes) -> list[str]:
     return [link for link in links if link.strip()]
 
 
-def news_sitemap_links(body: bytes) -> list[str]:
-    """The pages a news sitemap (``<news:news>`` entries) lists; [] for any other sitemap or broken XML."""
+def sitemap_pages(body: bytes) -> list[tuple[str, bool]]:
+    """The pages a sitemap lists, each with whether it is a news entry (``<news:news>``); [] for a sitemap index
+    or broken XML."""
     if body[:2] == b"\x1f\x8b":
         try:
             body = gunzip(body, max_size=MAX_SITEMAP_BYTES)
         except Exception:  # noqa: BLE001 - a damaged archive lists nothing
             return []
-    if NEWS_NAMESPACE not in body[:4096] or XML_ENTITY.search(body[:65536]):
+    if XML_ENTITY.search(body[:65536]):
         return []
     try:
-        return [entry["loc"].strip() for entry in Sitemap(body) if "news" in entry and entry.get("loc")]
+        sitemap = Sitemap(body)
+        if sitemap.type != "urlset":
+            return []
+        return [(entry["loc"].strip(), "news" in entry) for entry in sitemap if entry.get("loc")]
     except Exception:  # noqa: BLE001 - lxml's errors on broken XML are many
         return []
 
 
-def listed_pages(raw_dir: Path, records: Iterable[RawPage]) -> set[str]:
-    """Canonical URLs of the pages that the latest archived feeds and news sitemaps list."""
-    listed: set[str] = set()
+ANNOUNCED = "feed or news sitemap"  # strong evidence of an article
+MAPPED = "sitemap"  # weak evidence
+
+
+def site_listings(raw_dir: Path, records: Iterable[RawPage]) -> dict[str, str]:
+    """Canonical URL -> how the latest archived feeds and sitemaps list the page (``ANNOUNCED`` wins)."""
+    listed: dict[str, str] = {}
     for record in records:
         if record.gone or record.role not in ("feed", "sitemap"):
             continue
         body = read_body(raw_dir, record)
-        links = feed_links(body) if record.role == "feed" else news_sitemap_links(body)
-        listed.update(canonical_url(urljoin(record.url, link.strip())) for link in links)
+        if record.role == "feed":
+            entries = [(link, True) for link in feed_links(body)]
+        else:
+            entries = sitemap_pages(body)
+        for link, announced in entries:
+            key = canonical_url(urljoin(record.url, link.strip()))
+            if announced or key not in listed:
+                listed[key] = ANNOUNCED if announced else MAPPED
     return listed

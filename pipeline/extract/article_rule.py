@@ -1,10 +1,19 @@
-"""Is this page an article? One rule, several signals, a named reason for every answer.
+"""Is this page an article? One rule, its evidence weighed, a named reason for every answer.
 
 A page of the main text's length alone says little: a *brève* of 50 words is an article, a home page
-of 300 words of teasers is not. The rule weighs what the page says of itself (JSON-LD and Open Graph
-types, publication-date markup, an ``<article>`` element), what its site says of it (listed in a feed
-or a news sitemap), its URL's shape (tag, rubrique, archive, pagination, legal pages) and its main
-text (teaser headings, link density, length). Thresholds are settings (``ESS_ARTICLE_*``).
+of 300 words of teasers is not. The evidence, by weight:
+
+- listing markup decides alone: teaser headings or several ``<article>`` elements, pagination with a
+  teaser, a listing type in JSON-LD, a main text mostly inside links;
+- strong evidence of an article, what the page or its site says of it: JSON-LD or Open Graph article
+  types, publication-date markup (a meta tag, or one dated element), one ``<article>`` or ``<main>``
+  holding a heading and paragraph text, a place in a feed or news sitemap of the site;
+- weak evidence, either way: the URL's shape (home, rubrique, tag, archive and pagination URLs against
+  numeric ids, slugs, ``?p=123`` and ``/YYYY/MM/DD/slug``) and a place in an ordinary sitemap.
+
+Strong evidence is never outweighed by the URL alone. A long page is an article unless listing
+evidence says otherwise; a short one needs strong evidence, or the two weak signs together.
+Thresholds are settings (``ESS_ARTICLE_*``).
 """
 
 from __future__ import annotations
@@ -119,14 +128,22 @@ SITE_PAGES = {
     "intranet",
     "admin",
 }
-PAGINATION_QUERY = {"page", "p", "paged", "start", "offset"}
-YEAR_OR_MONTH = re.compile(r"^(?:19|20)\d{2}$|^(?:0?[1-9]|1[0-2])$")
-DATE_MARKUP = (
+PAGINATION_QUERY = {"page", "paged", "start", "offset"}
+ITEM_QUERY = {"p", "id", "article", "art", "idarticle", "id_article", "news", "post"}  # ?p=123, ?id_article=45
+YEAR = re.compile(r"^(?:19|20)\d{2}$")
+MONTH_OR_DAY = re.compile(r"^(?:0?[1-9]|[12]\d|3[01])$")
+NUMERIC_ID = re.compile(r"^\d+$|^\d+-|[-_]\d{4,}$")  # /articles/5, /1042-ptce-val-d-argent, /a-6533123
+SLUG_WORDS = 3  # hyphenated words from which a last segment is a title: /une-scop-reprend-la-menuiserie
+DATE_META = (
     "//meta[@property='article:published_time' or @name='article:published_time' or @itemprop='datePublished'"
     " or @name='date' or @name='DC.date' or @name='dcterms.date']"
-    " | //time[@datetime or @pubdate] | //*[@itemprop='datePublished']"
 )
+DATED_ELEMENTS = "//time[@datetime or @pubdate] | //*[not(self::meta)][@itemprop='datePublished']"
+ITEM_WORDS = 8  # a paragraph of one item's text, not a caption or a button
 HEADINGS_WITH_LINKS = "//h2[.//a[@href]] | //h3[.//a[@href]] | //h4[.//a[@href]]"
+
+# Which rule judged a skipped page, with its thresholds: a page skipped by another is judged again.
+RULE_VERSION = "v2"
 
 # Reasons, named once: the store keeps them and `ess skipped --reason` filters on them.
 ARTICLE = "article"
@@ -165,8 +182,9 @@ class PageSignals:
     types: frozenset[str] = frozenset()  # JSON-LD @type and og:type values, lowercased
     article_elements: int = 0
     teaser_headings: int = 0  # h2-h4 that are links: the titles of a listing's teasers
-    date_markup: bool = False
+    date_markup: bool = False  # a publication-date meta tag, or one dated element (a listing dates each teaser)
     pagination: bool = False  # <link rel=next|prev> or <a rel=next|prev>: with a teaser, a listing's page k
+    single_item: bool = False  # one <article> (or, without any, one <main>) holding a heading and paragraphs
 
     @property
     def structured_article(self) -> bool:
@@ -175,6 +193,11 @@ class PageSignals:
     @property
     def structured_listing(self) -> bool:
         return bool(self.types & LISTING_TYPES) and not self.structured_article
+
+    @property
+    def declared_otherwise(self) -> bool:
+        """The page declares a type, and no article type (og:type website on a CMS's home and archives)."""
+        return bool(self.types) and not self.structured_article
 
 
 @dataclass(frozen=True)
@@ -189,9 +212,24 @@ def read_signals(tree: etree._Element) -> PageSignals:
         types=frozenset(declared_types(tree)),
         article_elements=len(tree.xpath("//article")),
         teaser_headings=sum(map(is_teaser, tree.xpath(HEADINGS_WITH_LINKS))),
-        date_markup=bool(tree.xpath(DATE_MARKUP)),
+        date_markup=bool(tree.xpath(DATE_META)) or len(tree.xpath(DATED_ELEMENTS)) == 1,
         pagination=bool(tree.xpath("//link[@rel='next' or @rel='prev'] | //a[@rel='next' or @rel='prev']")),
+        single_item=holds_one_item(tree),
     )
+
+
+def holds_one_item(tree: etree._Element) -> bool:
+    """One ``<article>`` element holding a heading and a paragraph of text and no teaser (a linked heading: the
+    item lists others); without any ``<article>``, one ``<main>`` holding one heading and a paragraph (a main
+    with several headings is a page of sections: a team, an empty rubrique and its newsletter box)."""
+    articles = tree.xpath("//article")
+    items = articles or tree.xpath("//main")
+    if len(items) != 1 or any(map(is_teaser, items[0].xpath(HEADINGS_WITH_LINKS.replace("//", ".//")))):
+        return False
+    headings = items[0].xpath(".//h1 | .//h2" if articles else ".//h1 | .//h2 | .//h3 | .//h4")
+    paragraphs = (" ".join(p.text_content().split()) for p in items[0].iter("p"))
+    enough = bool(headings) if articles else len(headings) == 1
+    return enough and any(len(text.split()) >= ITEM_WORDS for text in paragraphs)
 
 
 def is_teaser(heading: etree._Element) -> bool:
@@ -236,36 +274,76 @@ def is_site_page(url: str) -> bool:
 
 
 def listing_url(url: str) -> bool:
-    """Home, rubrique, tag, author, archive and pagination URLs."""
-    parts = urlsplit(url)
+    """Home, rubrique, tag, author, archive and pagination URLs: weak evidence of a listing."""
     segments = path_segments(url)
-    if not segments or segments[-1] in LISTING_LEAVES or YEAR_OR_MONTH.match(segments[-1]):
+    query = parse_qs(urlsplit(url).query)
+    if any(key in query and query[key][0].isdigit() for key in PAGINATION_QUERY):
         return True
-    if any(s in LISTING_SEGMENTS for s in segments[:-1]):
+    if item_query(query):
+        return False
+    if not segments or segments[-1] in LISTING_LEAVES or archive_path(segments) or names_a_listing(segments):
         return True
-    query = parse_qs(parts.query)
-    return any(key in query and query[key][0].isdigit() for key in PAGINATION_QUERY)
+    return any(s in LISTING_SEGMENTS for s in segments[:-1]) and not article_url(url)
 
 
-def listing_evidence(signals: PageSignals, link_density: float, url: str, listed: bool, limits: Thresholds) -> bool:
-    """Whether the page lists other pages. Its own markup decides first; a listing-shaped URL yields to
-    article markup or a feed that lists the page."""
+def names_a_listing(segments: list[str]) -> bool:
+    """The last segment names a tag, rubrique, author or page of a listing: /tag/ptce, /page/2."""
+    return len(segments) > 1 and segments[-2] in LISTING_SEGMENTS
+
+
+def item_query(query: dict[str, list[str]]) -> bool:
+    return any(key in query and query[key][0].isdigit() for key in ITEM_QUERY)
+
+
+def archive_path(segments: list[str]) -> bool:
+    """A year alone, or a month or day only after a year: /2025/, /2025/06/, /2025/06/12/."""
+    dated = 0
+    for segment in reversed(segments):
+        if not MONTH_OR_DAY.match(segment) or dated == 2:
+            break
+        dated += 1
+    return len(segments) > dated and bool(YEAR.match(segments[-1 - dated]))
+
+
+def article_url(url: str) -> bool:
+    """Numeric ids, title slugs, ``?p=123`` and ``/YYYY/MM/DD/slug``: weak evidence of one item."""
+    segments = path_segments(url)
+    if item_query(parse_qs(urlsplit(url).query)):
+        return True
+    if not segments or archive_path(segments) or segments[-1] in LISTING_LEAVES or names_a_listing(segments):
+        return False
+    leaf = segments[-1]
+    return bool(NUMERIC_ID.match(leaf)) or len([w for w in leaf.split("-") if w]) >= SLUG_WORDS
+
+
+def listing_markup(signals: PageSignals, link_density: float, limits: Thresholds) -> bool:
+    """Whether the page's own markup shows a listing. A main text mostly inside links always does; teasers,
+    several ``<article>`` elements and pagination do unless the page declares itself an article in JSON-LD or
+    Open Graph (real articles carry "related" and "most read" teasers around their text)."""
+    if link_density > limits.max_link_density or signals.structured_listing:
+        return True
     teasers = max(signals.teaser_headings, signals.article_elements) >= limits.listing_teasers
     paginated = signals.pagination and signals.teaser_headings > 0
-    if teasers or paginated or signals.structured_listing or link_density > limits.max_link_density:
-        return True
-    return listing_url(url) and not (signals.structured_article or listed)
+    return (teasers or paginated) and not signals.structured_article
 
 
-def article_signals(signals: PageSignals, listed: bool) -> list[str]:
-    """The signals a short page can be kept on, by name."""
+def article_evidence(signals: PageSignals, listed: bool) -> list[str]:
+    """The strong evidence of an article, by name: what the page and its site say of it. The shape of its markup
+    counts only when the page does not declare itself something else."""
+    declared_otherwise = signals.declared_otherwise
     named = {
         "structured data": signals.structured_article,
         "feed or news sitemap": listed,
-        "article element": signals.article_elements == 1 and not signals.teaser_headings,
+        "article element": signals.article_elements == 1 and not signals.teaser_headings and not declared_otherwise,
+        "one item with a heading": signals.single_item and not signals.declared_otherwise,
         "publication date markup": signals.date_markup,
     }
     return [name for name, present in named.items() if present]
+
+
+def weak_article_evidence(url: str, in_sitemap: bool) -> list[str]:
+    """The weak evidence of an article, by name: the URL's shape, a place in an ordinary sitemap."""
+    return [name for name, present in {"item URL": article_url(url), "sitemap": in_sitemap}.items() if present]
 
 
 @dataclass(frozen=True)
@@ -278,6 +356,7 @@ class Page:
     link_density: float = 0.0
     signals: PageSignals = PageSignals()
     listed: bool = False  # a feed or news sitemap of its site lists it
+    in_sitemap: bool = False  # an ordinary sitemap of its site lists it
     given: bool = False  # a file an analyst gave to `ess ingest`
     included: bool = False  # forced in with `ess include`
 
@@ -292,12 +371,15 @@ def judge(page: Page, limits: Thresholds) -> Verdict:
         return Verdict(True, REPORT)
     if is_site_page(page.url):
         return Verdict(False, SITE_PAGE)
-    if listing_evidence(page.signals, page.link_density, page.url, page.listed, limits):
+    if listing_markup(page.signals, page.link_density, limits):
+        return Verdict(False, LISTING)
+    strong = article_evidence(page.signals, page.listed)
+    if listing_url(page.url) and not strong:
         return Verdict(False, LISTING)
     if page.words >= limits.min_words:
         return Verdict(True, ARTICLE)
     if page.words < limits.min_short_words:
         return Verdict(False, TOO_SHORT)
-    if article_signals(page.signals, page.listed):
+    if strong or len(weak_article_evidence(page.url, page.in_sitemap)) == 2:
         return Verdict(True, SHORT_ARTICLE)
     return Verdict(False, NO_SIGNALS)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
+from pipeline.archive.listings import ANNOUNCED, MAPPED
 from pipeline.archive.warc_reader import RawPage, read_body
 from pipeline.config import Settings
 from pipeline.embed.embedder import Embedder
@@ -100,9 +101,10 @@ class BatchMaker:
         self.nlp = tagger.load_nlp(settings.spacy_model, str(settings.gazetteer))
         self.limits = Thresholds.from_settings(settings)
 
-    def prepare(self, pages: list[RawPage], listed: set[str], included: set[str]) -> Batch:
+    def prepare(self, pages: list[RawPage], listed: dict[str, str], included: set[str]) -> Batch:
         """Extraction, the article rule, entities and chunks of a batch: everything but its vectors.
-        ``listed`` are the canonical URLs in feeds and news sitemaps, ``included`` the ids an analyst forced in."""
+        ``listed`` says how the site's feeds and sitemaps list pages (``site_listings``), ``included`` are the ids
+        an analyst forced in."""
         batch = Batch()
         for page in pages:
             if (doc := self.load(page, listed, included, batch)) is not None:
@@ -114,7 +116,7 @@ class BatchMaker:
             log.info("tagged %d documents", len(batch.docs))
         return batch
 
-    def load(self, page: RawPage, listed: set[str], included: set[str], batch: Batch) -> Document | None:
+    def load(self, page: RawPage, listed: dict[str, str], included: set[str], batch: Batch) -> Document | None:
         """The page's document, or None when it is no document (the reason goes into the batch)."""
         try:
             kind, extracted = extract(page, read_body(self.settings.raw_dir, page))
@@ -169,17 +171,18 @@ def extract(page: RawPage, body: bytes) -> tuple[str, Extracted]:
 
 
 def page_verdict(
-    page: RawPage, kind: str, extracted: Extracted, listed: set[str], included: set[str], limits: Thresholds
+    page: RawPage, kind: str, extracted: Extracted, listed: dict[str, str], included: set[str], limits: Thresholds
 ) -> Verdict:
-    """Whether an extracted archived page is a document; ``listed`` are the canonical URLs in feeds and news
-    sitemaps, ``included`` the ids an analyst forced in."""
+    """Whether an extracted archived page is a document; ``listed`` says how the site's feeds and sitemaps list
+    pages (``site_listings``), ``included`` are the ids an analyst forced in."""
     facts = Page(
         url=page.url,
         kind=kind,
         words=extracted.words,
         link_density=extracted.link_density,
         signals=extracted.signals or PageSignals(),
-        listed=page.key in listed,
+        listed=listed.get(page.key) == ANNOUNCED,
+        in_sitemap=listed.get(page.key) == MAPPED,
         given=page.given,
         included=document_id(page.key) in included,
     )

@@ -20,13 +20,13 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
 
-from pipeline.archive.listings import listed_pages
+from pipeline.archive.listings import site_listings
 from pipeline.archive.warc_reader import RawPage, latest_records
 from pipeline.config import Settings
 from pipeline.embed.embedder import Embedder, get_embedder
 from pipeline.entities.curation import Curation
 from pipeline.entities.gazetteer import load_gazetteer
-from pipeline.extract.article_rule import Thresholds
+from pipeline.extract.article_rule import RULE_VERSION, Thresholds
 from pipeline.index.keywords import KeywordIndex
 from pipeline.index.vectors import DocumentVectors, VectorIndex
 from pipeline.locks import data_lock
@@ -61,9 +61,9 @@ class Processor:
         self.keywords = KeywordIndex(settings)
         self.duplicates = DuplicateFinder(self.store.signatures())
         self.report = RunReport()
-        # the thresholds that judged a skip: pages skipped under other ones are judged again
-        self.rule = "/".join(str(v) for v in astuple(Thresholds.from_settings(settings)))
-        self.listed: set[str] = set()
+        # the rule and thresholds that judged a skip: pages skipped under others are judged again
+        self.rule = "/".join(str(v) for v in (RULE_VERSION, *astuple(Thresholds.from_settings(settings))))
+        self.listed: dict[str, str] = {}  # canonical URL -> how the site's feeds and sitemaps list it
         self.included: set[str] = set()
         for change, n in sync_keywords(self.store, self.keywords).items():
             if n:
@@ -90,7 +90,7 @@ class Processor:
         records = latest_records(self.settings.raw_dir)
         todo = self.pending([r for r in records.values() if r.role == "page"])
         if todo:
-            self.listed = listed_pages(self.settings.raw_dir, records.values())
+            self.listed = site_listings(self.settings.raw_dir, records.values())
             self.included = self.store.included_ids()
         for page in [p for p in todo if p.gone]:
             if self.store.mark_gone(document_id(page.key), page.raw_hash):

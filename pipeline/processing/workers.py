@@ -100,7 +100,7 @@ def load_models(**_) -> None:
     log.info("models loaded in %.1f s (%s): ready for batches", time.perf_counter() - started, _maker.embedder.name)
 
 
-def make_batch(pages: list[dict], listed: list[str], included: list[str], wanted: dict) -> dict:
+def make_batch(pages: list[dict], listed: dict[str, str], included: list[str], wanted: dict) -> dict:
     """One batch made ready on this worker (``batch_to_json``), if it has the coordinator's recipe."""
     if differences := [f"{k}: {_recipe.get(k)} here, {v} there" for k, v in wanted.items() if _recipe.get(k) != v]:
         raise RecipeMismatch("this worker's settings differ from the coordinator's: " + "; ".join(differences))
@@ -111,7 +111,7 @@ def make_batch(pages: list[dict], listed: list[str], included: list[str], wanted
             "coordinator's raw archive under its ESS_DATA_DIR (a shared folder or a copy)"
         )
     log.info("batch of %d pages, first %s", len(pages), pages[0]["url"] if pages else "-")
-    batch = _maker.prepare([RawPage(**page) for page in pages], set(listed), set(included))
+    batch = _maker.prepare([RawPage(**page) for page in pages], dict(listed), set(included))
     return batch_to_json(_maker.embed(batch) if batch.docs else batch)
 
 
@@ -126,11 +126,12 @@ class BatchFailed(RuntimeError):
     """A batch failed on a worker, or came back from none after every attempt; the message names it."""
 
 
-def own_entries(pages: list[RawPage], listed: set[str], included: set[str]) -> tuple[list[str], list[str]]:
+def own_entries(pages: list[RawPage], listed: dict[str, str], included: set[str]) -> tuple[dict[str, str], list[str]]:
     """Of the archive's listed URLs and forced-in document ids, those of these pages: what a batch's message
     carries, so that it stays the size of its pages however large the archive."""
     keys = {page.key for page in pages}
-    return sorted(keys & listed), sorted({document_id(key) for key in keys} & included)
+    own_listed = {key: listed[key] for key in sorted(keys & listed.keys())}
+    return own_listed, sorted({document_id(key) for key in keys} & included)
 
 
 @dataclass
@@ -156,7 +157,7 @@ class Dispatcher:
     """Sends batches to the workers and gives their results back in the order they were sent, with at most
     ``in_flight`` batches sent and not yet received."""
 
-    def __init__(self, settings: Settings, listed: set[str], included: set[str]):
+    def __init__(self, settings: Settings, listed: dict[str, str], included: set[str]):
         if not settings.broker_url:
             raise BrokerUnavailable("distributed processing needs a broker: set ESS_BROKER_URL (redis://...)")
         try:  # at once, rather than after Celery's own reconnection attempts

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.sitehost import SiteHost
-from pipeline.archive.listings import listed_pages
+from pipeline.archive.listings import site_listings
 from pipeline.archive.warc_reader import latest_records, read_body
 from pipeline.config import Settings
 from pipeline.extract.article_rule import Thresholds
@@ -44,7 +44,7 @@ def verdicts(settings: Settings) -> dict[tuple[str, str], tuple[bool, str, bool]
     """(source, URL path) -> (document?, reason, document under the rule before) for every archived page, as
     `ess process` decides. The rule before: an HTML page with 120 words and a link density of 0.2 at most."""
     records = latest_records(settings.raw_dir)
-    listed, limits, found = listed_pages(settings.raw_dir, records.values()), Thresholds.from_settings(settings), {}
+    listed, limits, found = site_listings(settings.raw_dir, records.values()), Thresholds.from_settings(settings), {}
     for page in (r for r in records.values() if r.role == "page" and not r.gone):
         key = (page.source, demo_path(urlsplit(page.url).path))
         try:

@@ -90,10 +90,78 @@ def test_listing_urls(url):
 
 
 def test_a_listing_url_yields_to_article_markup_or_a_feed():
-    url = "https://site.example/rubrique/economie/une-scop-reprend-la-menuiserie"
+    url = "https://site.example/rubrique/economie/"
     assert verdict(400, url=url) == (False, article_rule.LISTING)
     assert verdict(400, url=url, listed=True) == (True, article_rule.ARTICLE)
     assert verdict(400, url=url, signals=signals('<meta property="og:type" content="article">'))[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://site.example/articles/5",  # a trailing number is an id, not a month
+        "https://site.example/articles/12",
+        "https://site.example/news/12345",
+        "https://site.example/actualites/1042-ptce-val-d-argent.html",
+        "https://site.example/rubrique/economie/une-scop-reprend-la-menuiserie",  # a title below a rubrique
+        "https://site.example/?p=123",
+        "https://site.example/spip.php?id_article=45",
+        "https://site.example/2025/06/12/une-scop-ouvre-a-niort",
+    ],
+)
+def test_item_urls(url):
+    assert article_rule.article_url(url) and not article_rule.listing_url(url)
+    assert verdict(400, url=url) == (True, article_rule.ARTICLE)
+
+
+@pytest.mark.parametrize(
+    ("url", "listing"),
+    [
+        ("https://site.example/2025/", True),
+        ("https://site.example/2025/06/", True),  # a month after a year
+        ("https://site.example/2025/06/12/", True),  # a day after a month
+        ("https://site.example/articles/6", False),
+        ("https://site.example/06/", False),  # no year before it: an id
+        ("https://site.example/tag/economie-sociale-et-solidaire/", True),  # a tag's name, however long
+    ],
+)
+def test_a_month_is_a_month_only_after_a_year(url, listing):
+    assert article_rule.listing_url(url) is listing
+
+
+def test_the_page_s_own_markup_outweighs_a_listing_url():
+    item = body_signals(
+        "<main><article><h1>Une ressourcerie ouvre</h1><p>L'association du Bocage ouvre sa ressourcerie "
+        "rue de la Gare avec six salariés en insertion.</p></article></main>"
+    )
+    assert item.single_item
+    assert verdict(60, url="https://site.example/actualites/", signals=item) == (True, article_rule.SHORT_ARTICLE)
+    assert verdict(60, url="https://site.example/actualites/") == (False, article_rule.LISTING)
+
+
+def test_one_item_needs_a_heading_and_a_paragraph():
+    line = "<p>Une ligne de huit mots et plus encore ici</p>"
+    assert not body_signals(f"<main><article>{line}</article></main>").single_item
+    assert not body_signals("<main><h1>Titre</h1><p>Court.</p></main>").single_item
+    assert body_signals(f"<main><h1>Titre</h1>{line}</main>").single_item
+    two = f"<article><h2>A</h2>{line}</article>"
+    assert not body_signals(two + two).single_item
+    teaser = '<h2><a href="/agenda/ag.html">Assemblée générale le 23 avril</a></h2>'
+    assert not body_signals(f"<main><h1>Agenda</h1>{line}{teaser}</main>").single_item  # a listing's intro
+
+
+def test_a_date_on_every_teaser_is_no_publication_date():
+    teasers = '<p><time datetime="2026-03-01">1 mars</time></p><p><time datetime="2026-03-02">2 mars</time></p>'
+    assert not body_signals(teasers).date_markup
+    assert signals('<meta property="article:published_time" content="2026-03-01">').date_markup
+
+
+def test_an_ordinary_sitemap_is_weak_evidence():
+    item_url, plain_url = "https://site.example/articles/7", "https://site.example/economie"
+    assert verdict(60, url=item_url, in_sitemap=True) == (True, article_rule.SHORT_ARTICLE)  # two weak signs
+    assert verdict(60, url=item_url) == (False, article_rule.NO_SIGNALS)
+    assert verdict(60, url=plain_url, in_sitemap=True) == (False, article_rule.NO_SIGNALS)
+    assert verdict(60, url="https://site.example/actualites/", in_sitemap=True) == (False, article_rule.LISTING)
 
 
 @pytest.mark.parametrize(

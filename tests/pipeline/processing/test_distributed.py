@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline.archive.listings import ANNOUNCED, MAPPED
 from pipeline.archive.warc_reader import RawPage
 from pipeline.index.vectors import VectorIndex
 from pipeline.processing.batch import document_id
@@ -94,9 +95,10 @@ def test_a_message_carries_only_its_own_pages_listed_and_included_entries():
         RawPage(f"https://a.fr/{name}", f"https://a.fr/{name}", "a", 200, "text/html", "", "f.warc.gz", 0, "h")
         for name in ("listed", "forced", "plain")
     ]
-    listed = {"https://a.fr/listed", *(f"https://a.fr/other{n}" for n in range(1000))}
+    listed = {"https://a.fr/listed": ANNOUNCED} | {f"https://a.fr/other{n}": MAPPED for n in range(1000)}
     included = {document_id("https://a.fr/forced"), document_id("https://a.fr/other1")}
-    assert own_entries(pages, listed, included) == (["https://a.fr/listed"], [document_id("https://a.fr/forced")])
+    own = own_entries(pages, listed, included)
+    assert own == ({"https://a.fr/listed": ANNOUNCED}, [document_id("https://a.fr/forced")])
 
 
 def test_without_a_broker_the_run_says_so_at_once(processed, tmp_path):
