@@ -86,6 +86,9 @@ LISTING_LEAVES = {
     "index",
     "accueil",
     "home",
+    "search",
+    "recherche",
+    "resultats",
 }
 SITE_PAGES = {
     "mentions-legales",
@@ -127,9 +130,25 @@ SITE_PAGES = {
     "abonnement",
     "intranet",
     "admin",
+    "about-us",
+    "nous-connaitre",
+    "impressum",
+    "datenschutz",
+    "terms",
+    "terms-of-use",
+    "terms-of-service",
+    "terms-and-conditions",
+    "privacy-notice",
+    "aviso-legal",
+    "politica-de-privacidad",
+    "note-legali",
+    "chi-siamo",
 }
 PAGINATION_QUERY = {"page", "paged", "start", "offset"}
 ITEM_QUERY = {"p", "id", "article", "art", "idarticle", "id_article", "news", "post"}  # ?p=123, ?id_article=45
+LISTING_QUERY = PAGINATION_QUERY | {"cat", "category", "categorie", "tag", "rubrique", "mot", "author", "auteur"}
+ITEM_NUMBER = re.compile(r"^\d{4,}$")  # ?idx=8576, ?Seq_Code=181595: an item's number in its site
+SPIP = re.compile(r"^(?:article|breve)\d+$")  # spip.php?article8532
 YEAR = re.compile(r"^(?:19|20)\d{2}$")
 MONTH_OR_DAY = re.compile(r"^(?:0?[1-9]|[12]\d|3[01])$")
 NUMERIC_ID = re.compile(r"^\d+$|^\d+-|[-_]\d{4,}$")  # /articles/5, /1042-ptce-val-d-argent, /a-6533123
@@ -140,6 +159,7 @@ DATE_META = (
 )
 DATED_ELEMENTS = "//time[@datetime or @pubdate] | //*[not(self::meta)][@itemprop='datePublished']"
 ITEM_WORDS = 8  # a paragraph of one item's text, not a caption or a button
+DOMINANT_WORDS = 150  # the words of an <article> that is the page's item rather than a card
 HEADINGS_WITH_LINKS = "//h2[.//a[@href]] | //h3[.//a[@href]] | //h4[.//a[@href]]"
 
 # Which rule judged a skipped page, with its thresholds: a page skipped by another is judged again.
@@ -185,6 +205,7 @@ class PageSignals:
     date_markup: bool = False  # a publication-date meta tag, or one dated element (a listing dates each teaser)
     pagination: bool = False  # <link rel=next|prev> or <a rel=next|prev>: with a teaser, a listing's page k
     single_item: bool = False  # one <article> (or, without any, one <main>) holding a heading and paragraphs
+    dominant_item: bool = False  # of several <article> elements, one holds half their words: cards around an item
 
     @property
     def structured_article(self) -> bool:
@@ -215,7 +236,15 @@ def read_signals(tree: etree._Element) -> PageSignals:
         date_markup=bool(tree.xpath(DATE_META)) or len(tree.xpath(DATED_ELEMENTS)) == 1,
         pagination=bool(tree.xpath("//link[@rel='next' or @rel='prev'] | //a[@rel='next' or @rel='prev']")),
         single_item=holds_one_item(tree),
+        dominant_item=holds_a_dominant_item(tree),
     )
+
+
+def holds_a_dominant_item(tree: etree._Element) -> bool:
+    """Of several outermost ``<article>`` elements, one holds at least half of their words and a page's worth
+    (``DOMINANT_WORDS``): the page is that item, the others are cards around it (related, most read)."""
+    words = sorted(len(a.text_content().split()) for a in tree.xpath("//article[not(ancestor::article)]"))
+    return len(words) > 1 and words[-1] >= DOMINANT_WORDS and words[-1] >= sum(words) / 2
 
 
 def holds_one_item(tree: etree._Element) -> bool:
@@ -233,9 +262,11 @@ def holds_one_item(tree: etree._Element) -> bool:
 
 
 def is_teaser(heading: etree._Element) -> bool:
-    """A heading that is a link (most of its text is linked), as a listing titles the pages it lists."""
+    """A heading that is a link to another page (most of its text is linked), as a listing titles the pages it
+    lists; a heading linked to its own anchor (a table of contents, a permalink) is none."""
     text = " ".join(heading.text_content().split())
-    linked = " ".join(" ".join(a.text_content().split()) for a in heading.iter("a"))
+    links = [a for a in heading.iter("a") if not (a.get("href") or "").startswith("#")]
+    linked = " ".join(" ".join(a.text_content().split()) for a in links)
     return bool(text) and len(linked) >= 0.8 * len(text)
 
 
@@ -269,18 +300,23 @@ def path_segments(url: str) -> list[str]:
 
 
 def is_site_page(url: str) -> bool:
+    """A legal, contact or service page: its last segment is one's name, or ends with a name of several words
+    (``/2018/06/sibenlab-privacy-policy``); a slug that only starts with one (``/contact-avec-les-elus``) is not."""
     segments = path_segments(url)
-    return bool(segments) and segments[-1] in SITE_PAGES
+    if not segments:
+        return False
+    leaf = segments[-1]
+    return leaf in SITE_PAGES or any(leaf.endswith(f"-{name}") for name in SITE_PAGES if "-" in name)
 
 
 def listing_url(url: str) -> bool:
     """Home, rubrique, tag, author, archive and pagination URLs: weak evidence of a listing."""
     segments = path_segments(url)
     query = parse_qs(urlsplit(url).query)
+    if item_query(query) or SPIP.match(urlsplit(url).query):
+        return False
     if any(key in query and query[key][0].isdigit() for key in PAGINATION_QUERY):
         return True
-    if item_query(query):
-        return False
     if not segments or segments[-1] in LISTING_LEAVES or archive_path(segments) or names_a_listing(segments):
         return True
     return any(s in LISTING_SEGMENTS for s in segments[:-1]) and not article_url(url)
@@ -292,7 +328,12 @@ def names_a_listing(segments: list[str]) -> bool:
 
 
 def item_query(query: dict[str, list[str]]) -> bool:
-    return any(key in query and query[key][0].isdigit() for key in ITEM_QUERY)
+    """``?p=123``, ``?id_article=45``, ``?idx=8576`` (a number of 4 digits or more under any key but a listing's),
+    ``spip.php?article8532``."""
+    lowered = {key.lower(): values[0] for key, values in query.items()}
+    if any(key in ITEM_QUERY and value.isdigit() for key, value in lowered.items()):
+        return True
+    return any(ITEM_NUMBER.match(value) for key, value in lowered.items() if key not in LISTING_QUERY)
 
 
 def archive_path(segments: list[str]) -> bool:
@@ -308,20 +349,23 @@ def archive_path(segments: list[str]) -> bool:
 def article_url(url: str) -> bool:
     """Numeric ids, title slugs, ``?p=123`` and ``/YYYY/MM/DD/slug``: weak evidence of one item."""
     segments = path_segments(url)
-    if item_query(parse_qs(urlsplit(url).query)):
+    if item_query(parse_qs(urlsplit(url).query)) or SPIP.match(urlsplit(url).query):
         return True
     if not segments or archive_path(segments) or segments[-1] in LISTING_LEAVES or names_a_listing(segments):
         return False
     leaf = segments[-1]
-    return bool(NUMERIC_ID.match(leaf)) or len([w for w in leaf.split("-") if w]) >= SLUG_WORDS
+    return bool(NUMERIC_ID.search(leaf)) or len([w for w in leaf.split("-") if w]) >= SLUG_WORDS
 
 
 def listing_markup(signals: PageSignals, link_density: float, limits: Thresholds) -> bool:
-    """Whether the page's own markup shows a listing. A main text mostly inside links always does; teasers,
-    several ``<article>`` elements and pagination do unless the page declares itself an article in JSON-LD or
-    Open Graph (real articles carry "related" and "most read" teasers around their text)."""
+    """Whether the page's own markup shows a listing. A main text mostly inside links or a listing type always
+    does; teasers, several ``<article>`` elements and pagination do unless one ``<article>`` holds most of the
+    page's text, the page holds one item and fewer teasers, or it declares itself an article in JSON-LD or Open
+    Graph (real articles carry "related" and "most read" teasers and a previous and next post around them)."""
     if link_density > limits.max_link_density or signals.structured_listing:
         return True
+    if signals.dominant_item or (signals.single_item and signals.teaser_headings < limits.listing_teasers):
+        return False  # one item, with cards or a previous and next post around it
     teasers = max(signals.teaser_headings, signals.article_elements) >= limits.listing_teasers
     paginated = signals.pagination and signals.teaser_headings > 0
     return (teasers or paginated) and not signals.structured_article

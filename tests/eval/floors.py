@@ -52,6 +52,14 @@ DEMO_HYBRID_MARGIN = 0.02
 ARTICLES_INDEXED = 1.0
 OTHER_PAGES_SKIPPED = 1.0
 
+# The article rule on real pages written by others (tests/fixtures/real_pages, tests/eval/real_pages.py), held-out
+# split: articles kept 113 of 123 (0.919; the rule before 69), articles whose markup says article kept 102 of 107
+# (0.953; before 60), non-articles skipped 24 of 39 (0.615; before 26). Issue 27's targets (every marked article,
+# at most 1 non-article in 10 kept) are not reached; these floors keep what was reached.
+REAL_PAGES_ARTICLES_KEPT = 0.90
+REAL_PAGES_MARKED_ARTICLES_KEPT = 0.94
+REAL_PAGES_OTHERS_SKIPPED = 0.60
+
 # Entities on real pages (tests/fixtures/gold_real), held-out half: distinct ORG+PER+LOC entities per page.
 # fr_core_news_md measured precision 0.604 and recall 0.668 with our layers (0.549 and 0.661 alone);
 # fr_core_news_sm 0.536 and 0.594 (0.418 and 0.587 alone) and does not clear these floors. The targets of
