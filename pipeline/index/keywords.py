@@ -100,8 +100,8 @@ class KeywordIndex:
         query = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, TERMS, t)) for t in asked]
         )
-        if among is not None:
-            within = tantivy.Query.term_set_query(self.schema, DOC, sorted(among))
+        if among is not None:  # a filter that adds nothing to the score (a term set scores 1 by itself)
+            within = tantivy.Query.const_score_query(tantivy.Query.term_set_query(self.schema, DOC, sorted(among)), 0.0)
             query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, within)])
         searcher = self.index.searcher()
         hits = searcher.search(query, limit=limit, count=False).hits

@@ -24,7 +24,7 @@ import spacy
 import trafilatura
 
 from pipeline.config import Settings
-from tests.eval import articles, conll, extraction, floors, fusion, ner, real_ner, real_pages, retrieval
+from tests.eval import articles, conll, extraction, floors, fusion, ner, real_ner, real_pages, retrieval, totals
 from tests.eval.shared import absent
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -56,6 +56,7 @@ def measure(model: str, gazetteer: Path, command: str) -> dict:
         "retrieval piaf": unless_absent(retrieval.PIAF, lambda: retrieval.evaluate_piaf(model)),
         "retrieval demo": retrieval.evaluate_demo(model),
         "ranking": unless_absent(retrieval.PIAF, lambda: ranking(model)),
+        "totals": unless_absent(retrieval.PIAF, totals.summary),
     }
 
 
@@ -110,7 +111,20 @@ def checks(report: dict) -> list[dict]:
         out += piaf_checks(report["retrieval piaf"]["modes"])
     if "skipped" not in report["ranking"]:
         out += ranking_checks(report["ranking"])
+    if "skipped" not in report["totals"]:
+        out += totals_checks(report["totals"]["default"])
     return out + demo_checks(report["retrieval demo"]["modes"])
+
+
+def totals_checks(default: dict) -> list[dict]:
+    """At most ``OFF_TOPIC_COUNTED`` documents counted for a query about nothing, per set and mode (negated, as
+    ``check`` wants a floor)."""
+    return [
+        check(f"{name}, {mode}: minus the documents counted for a query about nothing", -part["off-topic max"],
+              -floors.OFF_TOPIC_COUNTED)
+        for name, per in default.items()
+        for mode, part in per.items()
+    ]  # fmt: skip
 
 
 RANKING_SETS = (("PIAF held-out", "piaf", "held-out"), ("press set", "press", "all"))
@@ -229,6 +243,7 @@ def markdown(report: dict) -> str:
         *ess_section(report),
         *piaf_section(report["retrieval piaf"], report["model"]),
         *ranking_section(report["ranking"]),
+        *totals_section(report["totals"]),
         *demo_section(report["retrieval demo"], report["model"]),
     ]
     return "\n".join([*lines, *sections])
@@ -499,6 +514,27 @@ def ranking_section(ranking: dict) -> list[str]:
         ),
         *table(["ranking", *(name for name, _, _ in columns)], rows),
     ]
+
+
+def totals_section(result: dict) -> list[str]:
+    lines = ["## What a search counts (`tests/eval/totals.py`)", ""]
+    if "skipped" in result:
+        return [*lines, *paragraph(f"Skipped: {result['skipped']}.")]
+    names = list(result["default"])
+    rows = [
+        [rule, *(f"{per[n][mode]['recall']:.3f} / {per[n][mode]['off-topic max']}" for n in names for mode in
+                 ("semantic", "hybrid"))]
+        for rule, per in result["rules"].items()
+    ]  # fmt: skip
+    lines += paragraph(
+        "Per set and rule: the share of each question's relevant documents that the total counts, then the most "
+        "documents counted for a query about nothing in any set (a recipe, random letters, an emoji, an unrelated "
+        "product), in semantic and hybrid mode. The default floor (`ESS_SIMILARITY_FLOOR`) is the smallest that "
+        "leaves 0.01 above the highest similarity those queries reached on PIAF's tuning half, the press set, the "
+        "demo set and a public-service FAQ set (docs/ranking.md); PIAF held-out chose nothing."
+    )
+    header = ["rule", *(f"{n} {mode} recall / off-topic" for n in names for mode in ("semantic", "hybrid"))]
+    return [*lines, *table(header, rows)]
 
 
 def demo_section(result: dict, model: str) -> list[str]:
