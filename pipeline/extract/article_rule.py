@@ -3,8 +3,9 @@
 A page of the main text's length alone says little: a *brève* of 50 words is an article, a home page
 of 300 words of teasers is not. The evidence, by weight:
 
-- listing markup decides alone: teaser headings or several ``<article>`` elements, pagination with a
-  teaser, a listing type in JSON-LD, a main text mostly inside links;
+- listing markup: a main text mostly inside links or a listing type in JSON-LD decides alone; teaser
+  headings, several ``<article>`` elements or pagination with a teaser do too, unless the page is one item
+  with cards around it or declares itself an article;
 - strong evidence of an article, what the page or its site says of it: JSON-LD or Open Graph article
   types, publication-date markup (a meta tag, or one dated element), one ``<article>`` or ``<main>``
   holding a heading and paragraph text, a place in a feed or news sitemap of the site;
@@ -161,6 +162,7 @@ DATED_ELEMENTS = "//time[@datetime or @pubdate] | //*[not(self::meta)][@itemprop
 ITEM_WORDS = 8  # a paragraph of one item's text, not a caption or a button
 DOMINANT_WORDS = 150  # the words of an <article> that is the page's item rather than a card
 HEADINGS_WITH_LINKS = "//h2[.//a[@href]] | //h3[.//a[@href]] | //h4[.//a[@href]]"
+HEADINGS_WITH_LINKS_INSIDE = ".//h2[.//a[@href]] | .//h3[.//a[@href]] | .//h4[.//a[@href]]"
 
 # Which rule judged a skipped page, with its thresholds: a page skipped by another is judged again.
 RULE_VERSION = "v2"
@@ -253,7 +255,7 @@ def holds_one_item(tree: etree._Element) -> bool:
     with several headings is a page of sections: a team, an empty rubrique and its newsletter box)."""
     articles = tree.xpath("//article")
     items = articles or tree.xpath("//main")
-    if len(items) != 1 or any(map(is_teaser, items[0].xpath(HEADINGS_WITH_LINKS.replace("//", ".//")))):
+    if len(items) != 1 or any(map(is_teaser, items[0].xpath(HEADINGS_WITH_LINKS_INSIDE))):
         return False
     headings = items[0].xpath(".//h1 | .//h2" if articles else ".//h1 | .//h2 | .//h3 | .//h4")
     paragraphs = (" ".join(p.text_content().split()) for p in items[0].iter("p"))
@@ -313,7 +315,7 @@ def listing_url(url: str) -> bool:
     """Home, rubrique, tag, author, archive and pagination URLs: weak evidence of a listing."""
     segments = path_segments(url)
     query = parse_qs(urlsplit(url).query)
-    if item_query(query) or SPIP.match(urlsplit(url).query):
+    if item_query(url):
         return False
     if any(key in query and query[key][0].isdigit() for key in PAGINATION_QUERY):
         return True
@@ -327,11 +329,12 @@ def names_a_listing(segments: list[str]) -> bool:
     return len(segments) > 1 and segments[-2] in LISTING_SEGMENTS
 
 
-def item_query(query: dict[str, list[str]]) -> bool:
+def item_query(url: str) -> bool:
     """``?p=123``, ``?id_article=45``, ``?idx=8576`` (a number of 4 digits or more under any key but a listing's),
     ``spip.php?article8532``."""
-    lowered = {key.lower(): values[0] for key, values in query.items()}
-    if any(key in ITEM_QUERY and value.isdigit() for key, value in lowered.items()):
+    raw = urlsplit(url).query
+    lowered = {key.lower(): values[0] for key, values in parse_qs(raw).items()}
+    if SPIP.match(raw) or any(key in ITEM_QUERY and value.isdigit() for key, value in lowered.items()):
         return True
     return any(ITEM_NUMBER.match(value) for key, value in lowered.items() if key not in LISTING_QUERY)
 
@@ -349,7 +352,7 @@ def archive_path(segments: list[str]) -> bool:
 def article_url(url: str) -> bool:
     """Numeric ids, title slugs, ``?p=123`` and ``/YYYY/MM/DD/slug``: weak evidence of one item."""
     segments = path_segments(url)
-    if item_query(parse_qs(urlsplit(url).query)) or SPIP.match(urlsplit(url).query):
+    if item_query(url):
         return True
     if not segments or archive_path(segments) or segments[-1] in LISTING_LEAVES or names_a_listing(segments):
         return False
@@ -374,12 +377,12 @@ def listing_markup(signals: PageSignals, link_density: float, limits: Thresholds
 def article_evidence(signals: PageSignals, listed: bool) -> list[str]:
     """The strong evidence of an article, by name: what the page and its site say of it. The shape of its markup
     counts only when the page does not declare itself something else."""
-    declared_otherwise = signals.declared_otherwise
+    shaped = not signals.declared_otherwise
     named = {
         "structured data": signals.structured_article,
         "feed or news sitemap": listed,
-        "article element": signals.article_elements == 1 and not signals.teaser_headings and not declared_otherwise,
-        "one item with a heading": signals.single_item and not signals.declared_otherwise,
+        "article element": shaped and signals.article_elements == 1 and not signals.teaser_headings,
+        "one item with a heading": shaped and signals.single_item,
         "publication date markup": signals.date_markup,
     }
     return [name for name, present in named.items() if present]

@@ -195,7 +195,7 @@ class Processor:
             self.report.count("processed")
             self.report.count("chunks", len(doc_chunks))
         # Then their keyword rows, read back from the store with its rowids; a crash before this commit leaves
-        # chunks the keyword index lacks, which the next run's ``sync`` adds.
+        # chunks the keyword index lacks, which the next run's ``sync_keywords`` adds.
         doc_ids = [doc.id for doc in batch.docs]
         self.keywords.replace_documents(doc_ids, self.store.keyword_rows(doc_ids=doc_ids))
         log.info("keyword rows of %d documents", len(batch.docs))
